@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.contrib.auth.backends import RemoteUserBackend
+
+
+class InstitutionalRemoteUserBackend(RemoteUserBackend):
+    """Trusts the SSO proxy's header as the institutional ID, creating the user on first sight."""
+
+    create_unknown_user = True
+
+    def clean_username(self, username: str) -> str:
+        return username.strip().lower()

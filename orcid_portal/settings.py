@@ -1,0 +1,358 @@
+"""Settings of the ORCID portal, all read from the environment here (CONTRACT §2).
+
+Variables may also come from a `.env` file beside manage.py; a variable set in the
+environment wins over `.env`, and a variable set but empty counts as unset whatever
+`.env` says. With nothing set the portal runs with its embedded development
+defaults: SQLite, the built-in ORCID simulator, tasks in-process.
+
+With DEBUG off (production) the secrets have no default: a start without
+SECRET_KEY, TOKEN_ENCRYPTION_KEYS or ALLOWED_HOSTS fails loudly.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Names of the variables the contract defines; an empty value of any of them means unset.
+CONTRACT_VARIABLES = (
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "ORCID_BASE_URL",
+    "ORCID_API_URL",
+    "ORCID_CLIENT_ID",
+    "ORCID_CLIENT_SECRET",
+    "ORCID_REQUESTS_PER_SECOND",
+    "ORCID_BURST",
+    "ORCID_SYNC_INTERVAL_HOURS",
+    "TOKEN_ENCRYPTION_KEYS",
+    "PORTAL_REMOTE_USER_HEADER",
+    "PORTAL_BASE_URL",
+    "INSTITUTION_NAME",
+    "INSTITUTION_CITY",
+    "INSTITUTION_COUNTRY",
+    "INSTITUTION_ROR",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+)
+
+env = environ.Env()
+_env_file = Path(os.environ.get("PORTAL_ENV_FILE", BASE_DIR / ".env"))
+if _env_file.is_file():
+    # read_env never overrides a variable already in the environment.
+    environ.Env.read_env(str(_env_file), overwrite=False)
+for _name in list(os.environ):
+    if os.environ[_name] == "" and (_name in CONTRACT_VARIABLES or _name.startswith(("ORCID_", "PORTAL_"))):
+        del os.environ[_name]
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise ImproperlyConfigured(f"The environment variable {name} is required when DEBUG is off.")
+    return value
+
+
+DEBUG = env.bool("DEBUG", default=True)
+# The directory for the embedded default's local state (development keys, the demo's files).
+VAR_DIR = Path(env.str("PORTAL_VAR_DIR", default=str(BASE_DIR / ".var")))
+
+# ---------------------------------------------------------------------------------------------
+# Django core
+# ---------------------------------------------------------------------------------------------
+if DEBUG:
+    SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-development-only-never-use-in-production")
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+else:
+    SECRET_KEY = _required("SECRET_KEY")
+    ALLOWED_HOSTS = [h.strip() for h in _required("ALLOWED_HOSTS").split(",") if h.strip()]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "rest_framework",
+    "drf_spectacular",
+    "django_celery_beat",
+    # The portal
+    "accounts",
+    "units",
+    "connections",
+    "works",
+    "employments",
+    "putcodes",
+    "orcid_simulator",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.RemoteUserHeaderMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "orcid_portal.urls"
+WSGI_APPLICATION = "orcid_portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "orcid_portal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+# ---------------------------------------------------------------------------------------------
+# Database: SQLite by default, PostgreSQL through DATABASE_URL.
+# https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-notes
+# ---------------------------------------------------------------------------------------------
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The sync runs several workers at once beside web requests: WAL lets readers go on while
+    # one writer writes, the busy timeout makes a writer wait instead of failing, and
+    # IMMEDIATE transactions take the write lock up front so no transaction fails half-way
+    # with "database is locked" when it upgrades from reading to writing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;",
+        }
+    )
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.InstitutionalRemoteUserBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "orcid-portal",
+    }
+}
+
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="orcid-portal@localhost")
+
+# ---------------------------------------------------------------------------------------------
+# Security. Production (DEBUG off) passes `manage.py check --deploy` without warnings.
+# https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
+# ---------------------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # forms read it from the page, never from JavaScript
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    if env.bool("PORTAL_BEHIND_TLS_PROXY", default=True):
+        # The portal runs behind the campus TLS/SSO proxy, which sets this header.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# ---------------------------------------------------------------------------------------------
+# Token encryption: comma-separated Fernet keys, the first encrypts, all decrypt.
+# https://cryptography.io/en/latest/fernet/#cryptography.fernet.MultiFernet
+# ---------------------------------------------------------------------------------------------
+def _development_token_keys() -> list[str]:
+    """A key made once per checkout and kept under .var/, so restarts can read stored tokens."""
+    from cryptography.fernet import Fernet
+
+    key_file = VAR_DIR / "token_encryption_key"
+    if not key_file.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_bytes(Fernet.generate_key())
+        key_file.chmod(0o600)
+    return [key_file.read_text().strip()]
+
+
+if DEBUG:
+    TOKEN_ENCRYPTION_KEYS = env.list("TOKEN_ENCRYPTION_KEYS", default=[]) or _development_token_keys()
+else:
+    TOKEN_ENCRYPTION_KEYS = [k.strip() for k in _required("TOKEN_ENCRYPTION_KEYS").split(",") if k.strip()]
+
+# ---------------------------------------------------------------------------------------------
+# ORCID. The defaults point at the built-in simulator (`manage.py orcid_simulator`).
+# Sandbox: ORCID_BASE_URL=https://sandbox.orcid.org ORCID_API_URL=https://api.sandbox.orcid.org
+# Production: ORCID_BASE_URL=https://orcid.org ORCID_API_URL=https://api.orcid.org
+# https://info.orcid.org/documentation/integration-guide/
+# ---------------------------------------------------------------------------------------------
+ORCID_SIMULATOR_HOST = env.str("ORCID_SIMULATOR_HOST", default="127.0.0.1")
+ORCID_SIMULATOR_PORT = env.int("ORCID_SIMULATOR_PORT", default=8090)
+_simulator_url = f"http://{ORCID_SIMULATOR_HOST}:{ORCID_SIMULATOR_PORT}"
+ORCID_BASE_URL = env.str("ORCID_BASE_URL", default=_simulator_url).rstrip("/")
+ORCID_API_URL = env.str("ORCID_API_URL", default=_simulator_url).rstrip("/")
+# The simulator's demo member client; a real deployment sets its own.
+ORCID_DEMO_CLIENT_ID = "APP-DEMO000000000001"
+ORCID_DEMO_CLIENT_SECRET = "d3m0-c1i3-4t5e-cr3t-000000000001"
+if DEBUG:
+    ORCID_CLIENT_ID = env.str("ORCID_CLIENT_ID", default=ORCID_DEMO_CLIENT_ID)
+    ORCID_CLIENT_SECRET = env.str("ORCID_CLIENT_SECRET", default=ORCID_DEMO_CLIENT_SECRET)
+else:
+    ORCID_CLIENT_ID = _required("ORCID_CLIENT_ID")
+    ORCID_CLIENT_SECRET = _required("ORCID_CLIENT_SECRET")
+ORCID_REQUESTS_PER_SECOND = env.float("ORCID_REQUESTS_PER_SECOND", default=24.0)
+ORCID_BURST = env.int("ORCID_BURST", default=40)
+ORCID_SYNC_INTERVAL_HOURS = env.float("ORCID_SYNC_INTERVAL_HOURS", default=48.0)
+# Seconds to wait for ORCID to accept a connection and to answer.
+ORCID_CONNECT_TIMEOUT = env.float("ORCID_CONNECT_TIMEOUT", default=5.0)
+ORCID_READ_TIMEOUT = env.float("ORCID_READ_TIMEOUT", default=30.0)
+ORCID_MAX_RETRIES = env.int("ORCID_MAX_RETRIES", default=4)
+# Scopes asked of the researcher: enough to write activities and read limited-visibility items.
+ORCID_SCOPES = ["/authenticate", "/activities/update", "/read-limited"]
+# Webhooks are a premium-member feature: off unless the institution has them.
+ORCID_WEBHOOKS_ENABLED = env.bool("ORCID_WEBHOOKS_ENABLED", default=DEBUG)
+# The directory of ORCID's official v3.0 XSDs (orcid-model), shipped with the project.
+ORCID_SCHEMA_DIR = BASE_DIR / "schemas" / "orcid-model"
+
+PORTAL_REMOTE_USER_HEADER = env.str("PORTAL_REMOTE_USER_HEADER", default="")
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+INSTITUTION_NAME = env.str("INSTITUTION_NAME", default="Demo University")
+INSTITUTION_CITY = env.str("INSTITUTION_CITY", default="Stanford")
+INSTITUTION_REGION = env.str("INSTITUTION_REGION", default="CA")
+INSTITUTION_COUNTRY = env.str("INSTITUTION_COUNTRY", default="US")
+INSTITUTION_ROR = env.str("INSTITUTION_ROR", default="https://ror.org/00f54p054")
+
+# ---------------------------------------------------------------------------------------------
+# django-allauth: ORCID in connect mode only; the institutional login signs people in.
+# https://docs.allauth.org/en/latest/socialaccount/providers/orcid.html
+# ---------------------------------------------------------------------------------------------
+SITE_ID = 1
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False  # tokens live encrypted in connections.OrcidConnection only
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_PROVIDERS = {
+    "orcid": {
+        "APPS": [{"client_id": ORCID_CLIENT_ID, "secret": ORCID_CLIENT_SECRET, "key": ""}],
+        "SCOPE": ORCID_SCOPES,
+        "MEMBER_API": True,
+    }
+}
+
+# ---------------------------------------------------------------------------------------------
+# REST API
+# ---------------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "units.authentication.UnitApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "orcid_portal.api.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"login": "10/min"},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ORCID portal campus API",
+    "DESCRIPTION": "Researchers' ORCID connections and works, for campus systems.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# ---------------------------------------------------------------------------------------------
+# Celery. Unset broker: tasks run in-process (eager) and `make run` runs the schedule itself.
+# https://docs.celeryq.dev/en/stable/userguide/configuration.html
+# ---------------------------------------------------------------------------------------------
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+# A task is acknowledged after it ran, so a worker that dies mid-task leaves it to another
+# worker; every task is idempotent (ledger constraints, per-iD lock), so running twice is safe.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One task at a time per worker process: sync tasks are long and ORCID-bound.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A researcher's sync is at most a few hundred calls at 24/s; 10 minutes means something hangs.
+CELERY_TASK_SOFT_TIME_LIMIT = 600
+CELERY_TASK_TIME_LIMIT = 660
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = TIME_ZONE
+# Redis for the shared rate limiter and per-iD locks; the broker's Redis unless set apart.
+REDIS_URL = env.str("REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
+
+# ---------------------------------------------------------------------------------------------
+# Logging: never log tokens; ORCID's error bodies are logged only through the client's
+# redaction (see orcid_client).
+# ---------------------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"redact_tokens": {"()": "orcid_client.redaction.RedactTokensFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]},
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+    },
+}

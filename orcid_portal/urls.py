@@ -1,0 +1,24 @@
+"""The portal's URLs; each app owns its own (CONTRACT §4 and §5 fix the public ones)."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView
+
+api_patterns = [
+    path("", include("connections.api_urls")),
+    path("", include("works.api_urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+]
+
+urlpatterns = [
+    path("", include("accounts.urls")),
+    path("", include("connections.urls")),
+    path("works/", include("works.urls")),
+    path("", include("employments.urls")),
+    path("", include("putcodes.urls")),
+    path("about-orcid/", TemplateView.as_view(template_name="about_orcid.html"), name="about-orcid"),
+    path("api/v1/", include(api_patterns)),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]

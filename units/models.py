@@ -1,0 +1,81 @@
+"""Units of the institution (the library, HR, ...) that own items and their PUT codes,
+and the API keys campus systems use to act for a unit."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Unit(models.Model):
+    """A unit that loads data and owns the ORCID items (and PUT codes) written from it."""
+
+    code = models.SlugField(max_length=32, unique=True, help_text="Short code, e.g. 'library' or 'hr'.")
+    name = models.CharField(max_length=200)
+    paused = models.BooleanField(default=False, help_text="A paused unit's items are not written to ORCID.")
+    requires_approval = models.BooleanField(
+        default=True,
+        help_text="Whether the researcher must approve each item before it is written "
+        "(works: yes; employment: no by default, when researchers are told ahead).",
+    )
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="staffed_units",
+        help_text="Staff who may see and act on this unit's items in the admin.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class ApiKey(models.Model):
+    """A unit's key for the campus API. Only a hash of the secret is stored; the key is shown once."""
+
+    class Scope(models.TextChoices):
+        WORKS_CURATE = "works:curate", "Read and curate researchers' works"
+        TOKENS_READ = "tokens:read", "Read researchers' ORCID access tokens"
+        CONNECTIONS_READ = "connections:read", "Read researchers' ORCID iDs and connection state"
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=200, blank=True)
+    prefix = models.CharField(max_length=16, unique=True, help_text="The key's public part, to recognise it.")
+    key_hash = models.CharField(max_length=64, help_text="SHA-256 of the secret part.")
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.unit.code}:{self.prefix}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+class ApiAuditEvent(models.Model):
+    """One use of the campus API: who, what, for whom, and whether a token was disclosed."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=500)
+    institutional_id = models.CharField(max_length=150, blank=True, db_index=True)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    token_disclosed = models.BooleanField(default=False, help_text="The answer carried an ORCID access token.")
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["token_disclosed", "at"])]

@@ -1,0 +1,76 @@
+"""Writes for units and their API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ApiKey, Unit
+
+KEY_PREFIX_LENGTH = 8
+
+
+def unit_create_or_update(*, code: str, name: str) -> tuple[Unit, bool]:
+    """Create the unit `code`, or rename it if it exists. Returns (unit, created)."""
+    code = code.strip().lower()
+    if not code:
+        raise ValidationError("A unit needs a code.")
+    unit, created = Unit.objects.get_or_create(code=code, defaults={"name": name or code})
+    if not created and name and unit.name != name:
+        unit.name = name
+        unit.save(update_fields=["name", "updated_at"])
+    return unit, created
+
+
+def api_key_hash(secret: str) -> str:
+    # Keys are 256-bit random strings, so a fast hash is enough (as for GitHub's tokens);
+    # a slow password hash would only slow every API call.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    api_key: ApiKey
+    key: str  # shown once, never stored
+
+
+def api_key_create(*, unit: Unit, scopes: list[str], name: str = "") -> IssuedKey:
+    """Make a key for `unit` with `scopes`. The returned `key` is the only copy of the secret."""
+    valid = {choice.value for choice in ApiKey.Scope}
+    unknown = sorted(set(scopes) - valid)
+    if unknown:
+        raise ValidationError(f"Unknown scope(s): {', '.join(unknown)}. Known: {', '.join(sorted(valid))}.")
+    prefix = secrets.token_hex(KEY_PREFIX_LENGTH // 2)
+    secret = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        api_key = ApiKey.objects.create(
+            unit=unit, name=name, prefix=prefix, key_hash=api_key_hash(secret), scopes=sorted(set(scopes))
+        )
+    return IssuedKey(api_key=api_key, key=f"op_{prefix}_{secret}")
+
+
+def api_key_authenticate(*, key: str) -> ApiKey | None:
+    """The active key that `key` is, or None."""
+    try:
+        tag, prefix, secret = key.split("_", 2)
+    except ValueError:
+        return None
+    if tag != "op":
+        return None
+    api_key = ApiKey.objects.select_related("unit").filter(prefix=prefix, revoked_at__isnull=True).first()
+    if api_key is None or not secrets.compare_digest(api_key.key_hash, api_key_hash(secret)):
+        return None
+    ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
+    return api_key
+
+
+def api_key_revoke(*, api_key: ApiKey) -> None:
+    """Revoke a key; it stops working at once."""
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
