@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "employments",
     "putcodes",
     "orcid_simulator",
+    "demo",
 ]
 
 MIDDLEWARE = [

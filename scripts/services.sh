@@ -15,9 +15,9 @@ if [ -n "$missing" ]; then
   if is_root && command -v apt-get >/dev/null 2>&1; then
     log "installing$missing"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2 || log "apt-get update failed"
+    apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 || log "apt-get update failed"
     # shellcheck disable=SC2086
-    apt-get install -y -qq --no-install-recommends $missing fonts-liberation >&2 || log "apt-get install failed"
+    apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends $missing fonts-liberation >&2 || log "apt-get install failed"
   else
     log "missing:$missing (run as root to install them)"
   fi
