@@ -1,0 +1,194 @@
+"""The client-side rate limit for ORCID's member API, shared by every worker.
+
+ORCID allows a member client 24 requests a second with a burst of 40 and answers 503
+past it (https://info.orcid.org/ufaqs/what-are-the-api-limits/). The limit is per client,
+not per process, so every process that calls ORCID draws from one token bucket kept in
+Redis when `settings.REDIS_URL` is set; without Redis (development, the embedded set-up)
+the bucket lives in the process.
+
+Both buckets work by reservation: `acquire()` takes a token at once, letting the count go
+below zero, and sleeps for as long as the debt takes to refill. Waiting callers are so
+served in order, one Redis round trip each, and the long-run rate never exceeds the limit.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from typing import Callable, Protocol
+
+logger = logging.getLogger(__name__)
+
+
+class RateLimiter(Protocol):
+    """Anything with `acquire()`, which blocks until one request may be made."""
+
+    def acquire(self) -> float:
+        """Wait until a request may be made; return the seconds waited."""
+        ...
+
+
+class NoRateLimit:
+    """A limiter that never waits (for tests that measure something else)."""
+
+    def acquire(self) -> float:
+        return 0.0
+
+
+class LocalTokenBucket:
+    """A thread-safe token bucket for one process: `rate` tokens a second, at most `burst` stored."""
+
+    def __init__(
+        self,
+        rate: float,
+        burst: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be > 0 and burst >= 1")
+        self.rate = float(rate)
+        self.burst = float(burst)
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._tokens = float(burst)
+        self._stamp = clock()
+
+    def reserve(self) -> float:
+        """Take one token now; return how many seconds the caller must wait before using it."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+            self._tokens -= 1.0
+            return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+    def acquire(self) -> float:
+        wait = self.reserve()
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+
+# The bucket as a Redis hash {tokens, stamp_us}; the script reads Redis's own clock so that
+# processes on machines with different clocks agree. Returns the wait in microseconds.
+# The key expires once the bucket would be full again anyway, so idle buckets vanish.
+_RESERVE_SCRIPT = """
+local key = KEYS[1]
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local state = redis.call('HMGET', key, 'tokens', 'stamp')
+local tokens = tonumber(state[1])
+local stamp = tonumber(state[2])
+if tokens == nil or stamp == nil then
+  tokens = burst
+  stamp = now
+end
+local elapsed = now - stamp
+if elapsed < 0 then elapsed = 0 end
+tokens = math.min(burst, tokens + elapsed * rate / 1000000)
+tokens = tokens - 1
+redis.call('HSET', key, 'tokens', tostring(tokens), 'stamp', tostring(now))
+local refill_s = math.ceil((burst - tokens) / rate) + 1
+redis.call('EXPIRE', key, refill_s)
+if tokens >= 0 then
+  return 0
+end
+return math.ceil(-tokens * 1000000 / rate)
+"""
+
+
+class RedisTokenBucket:
+    """A token bucket in Redis, shared by every process that uses the same `key`.
+
+    The reservation is one atomic Lua script. If Redis cannot be reached, the limiter
+    falls back to a per-process bucket (logged once) rather than stopping all ORCID work:
+    ORCID's own 503s, which the client backs off from, are the last line.
+    """
+
+    def __init__(
+        self,
+        redis_client,
+        rate: float,
+        burst: int,
+        *,
+        key: str = "orcid:ratelimit",
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be > 0 and burst >= 1")
+        self.redis = redis_client
+        self.rate = float(rate)
+        self.burst = int(burst)
+        self.key = key
+        self._sleep = sleep
+        self._script = redis_client.register_script(_RESERVE_SCRIPT)
+        self._fallback = LocalTokenBucket(rate, burst, sleep=sleep)
+        self._warned = False
+
+    def reserve(self) -> float:
+        """Take one token now; return the seconds to wait before using it."""
+        import redis as redis_lib
+
+        try:
+            wait_us = self._script(keys=[self.key], args=[self.rate, self.burst])
+        except redis_lib.RedisError as exc:
+            if not self._warned:
+                logger.warning("ORCID rate limiter: Redis unavailable (%s); limiting per process", type(exc).__name__)
+                self._warned = True
+            return self._fallback.reserve()
+        self._warned = False
+        return int(wait_us) / 1_000_000
+
+    def acquire(self) -> float:
+        wait = self.reserve()
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+
+_default_lock = threading.Lock()
+_default_limiters: dict[tuple, RateLimiter] = {}
+
+
+def default_rate_limiter() -> RateLimiter:
+    """The process's limiter for the configured ORCID client.
+
+    A Redis bucket (keyed by the client id, so two portals on one Redis do not share it)
+    when `settings.REDIS_URL` is set, else an in-process bucket shared by the process's
+    threads. Built once per configuration.
+    """
+    from django.conf import settings
+
+    rate = float(settings.ORCID_REQUESTS_PER_SECOND)
+    burst = int(settings.ORCID_BURST)
+    redis_url = getattr(settings, "REDIS_URL", "") or ""
+    client_id = getattr(settings, "ORCID_CLIENT_ID", "") or ""
+    config = (redis_url, rate, burst, client_id)
+    with _default_lock:
+        limiter = _default_limiters.get(config)
+        if limiter is None:
+            if redis_url:
+                import redis as redis_lib
+
+                limiter = RedisTokenBucket(
+                    redis_lib.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2),
+                    rate,
+                    burst,
+                    key=f"orcid:ratelimit:{client_id or 'default'}",
+                )
+            else:
+                limiter = LocalTokenBucket(rate, burst)
+            _default_limiters[config] = limiter
+        return limiter
+
+
+def unique_bucket_key(prefix: str = "orcid:ratelimit:test") -> str:
+    """A fresh key, for tests that need buckets of their own on a shared Redis."""
+    return f"{prefix}:{uuid.uuid4().hex}"
