@@ -1,0 +1,362 @@
+"""Writes and rules of the central ORCID token store.
+
+Token lifecycle as ORCID defines it (https://info.orcid.org/documentation/api-tutorials/):
+a researcher's access token lasts long (20 years at ORCID) and can be refreshed with the
+refresh token (`grant_type=refresh_token`); ORCID answers `invalid_token` once the researcher
+revokes the portal's access on their record. A token revoked by the researcher still lets
+the source delete its own items, so it is kept (encrypted); one the portal revoked itself at
+`/oauth/revoke` is dead for every call and is wiped.
+
+No service here logs a token, and no exception raised from here carries one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from orcid_client.errors import OrcidError, TokenRevoked
+
+from .models import ConnectionEvent, OrcidConnection
+
+logger = logging.getLogger(__name__)
+
+# Scopes the portal asks for, and the one it cannot work without.
+REQUESTED_SCOPES = ("/authenticate", "/activities/update", "/read-limited")
+WRITE_SCOPE = "/activities/update"
+# Refresh an access token this long before it runs out, so that a sync that takes the token
+# at the start of a researcher's run does not see it expire half-way.
+REFRESH_MARGIN = dt.timedelta(minutes=15)
+
+
+class ConnectionRefused(Exception):
+    """A connection attempt the portal refuses; `message` is for the researcher."""
+
+    message = "The ORCID iD could not be connected."
+
+    def __init__(self, message: str | None = None) -> None:
+        if message:
+            self.message = message
+        super().__init__(self.message)
+
+
+class OrcidIdLinkedElsewhere(ConnectionRefused):
+    message = (
+        "This ORCID iD is already connected to another institutional ID. "
+        "If it is yours, disconnect it there first, or contact the research office."
+    )
+
+
+class InsufficientScopes(ConnectionRefused):
+    message = (
+        "ORCID did not grant permission to add items to your record, so nothing was connected. "
+        "Please connect again and allow the portal to update your record."
+    )
+
+
+def _client():
+    # Imported here so that the models and selectors load without the HTTP stack.
+    from orcid_client.client import OrcidClient
+
+    return OrcidClient()
+
+
+def _event(connection: OrcidConnection, kind: str, *, detail: str = "", actor=None) -> ConnectionEvent:
+    return ConnectionEvent.objects.create(
+        connection=connection, kind=kind, orcid=connection.orcid, detail=detail[:500], actor=actor
+    )
+
+
+def _expiry(expires_in: int | None) -> dt.datetime | None:
+    return timezone.now() + dt.timedelta(seconds=int(expires_in)) if expires_in else None
+
+
+def connection_connect(
+    *,
+    user,
+    orcid: str,
+    name: str,
+    access_token: str,
+    refresh_token: str,
+    expires_at: dt.datetime | None,
+    scopes: list[str] | set[str] | frozenset[str],
+) -> OrcidConnection:
+    """Store (encrypted) the tokens ORCID just granted `user` for `orcid`.
+
+    Creates the user's connection or replaces the tokens of their existing one (a reconnect),
+    keeping its history. Raises `InsufficientScopes` when the grant cannot write activities,
+    and `OrcidIdLinkedElsewhere` when the iD is held by another user's live connection
+    (active, revoked or expired); nothing is stored then.
+    """
+    granted = sorted(set(scopes))
+    if WRITE_SCOPE not in granted:
+        raise InsufficientScopes()
+    now = timezone.now()
+    with transaction.atomic():
+        holder = (
+            OrcidConnection.objects.select_for_update()
+            .filter(orcid=orcid, status__in=OrcidConnection.LIVE_STATUSES)
+            .exclude(user=user)
+            .first()
+        )
+        if holder is not None:
+            raise OrcidIdLinkedElsewhere()
+        connection = OrcidConnection.objects.select_for_update().filter(user=user).first()
+        created = connection is None
+        if created:
+            connection = OrcidConnection(user=user)
+            previous = ""
+        else:
+            previous = (
+                f"previously {connection.get_status_display().lower()}"
+                + (f" with iD {connection.orcid}" if connection.orcid != orcid else "")
+            )
+        connection.orcid = orcid
+        connection.name = name or ""
+        connection.scopes = granted
+        connection.access_token = access_token
+        connection.refresh_token = refresh_token
+        connection.expires_at = expires_at
+        connection.status = OrcidConnection.Status.ACTIVE
+        connection.revoked_by = OrcidConnection.RevokedBy.NOBODY
+        connection.status_reason = ""
+        connection.connected_at = now
+        connection.refreshed_at = None
+        connection.revoked_at = None
+        connection.disconnected_at = None
+        connection.save()
+        _event(
+            connection,
+            ConnectionEvent.Kind.CONNECTED if created else ConnectionEvent.Kind.RECONNECTED,
+            detail=f"scopes {' '.join(granted)}" + (f"; {previous}" if previous else ""),
+            actor=user,
+        )
+        _social_account_link(user=user, orcid=orcid, name=name)
+    logger.info("ORCID connection %s for %s (%s)", "created" if created else "renewed", user.username, orcid)
+    return connection
+
+
+def _social_account_link(*, user, orcid: str, name: str) -> None:
+    """Keep allauth's record of the link (provider `orcid`, uid = iD) in step, without tokens."""
+    from allauth.socialaccount.models import SocialAccount
+
+    SocialAccount.objects.filter(provider="orcid", user=user).exclude(uid=orcid).delete()
+    SocialAccount.objects.update_or_create(
+        provider="orcid", uid=orcid, defaults={"user": user, "extra_data": {"orcid": orcid, "name": name}}
+    )
+
+
+def _social_account_unlink(*, user) -> None:
+    from allauth.socialaccount.models import SocialAccount
+
+    SocialAccount.objects.filter(provider="orcid", user=user).delete()
+
+
+def connection_access_token(*, connection: OrcidConnection, for_delete: bool = False) -> str:
+    """The connection's access token in plaintext, refreshed first when it is close to expiry.
+
+    With `for_delete=True` a token the researcher revoked on ORCID is still returned, since
+    ORCID lets the source delete its own items with it. Raises `TokenRevoked` when the
+    connection cannot be used (revoked, expired, disconnected; or ORCID refuses the refresh,
+    which marks the connection revoked); other `OrcidError`s from a refresh pass through
+    with the connection unchanged.
+    """
+    usable = connection.status == OrcidConnection.Status.ACTIVE or (
+        for_delete
+        and connection.status == OrcidConnection.Status.REVOKED
+        and connection.revoked_by == OrcidConnection.RevokedBy.RESEARCHER
+        and connection.access_token_encrypted
+    )
+    if not usable:
+        raise TokenRevoked(401, None, f"The ORCID connection of {connection.user.username} is {connection.status}.",
+                           oauth_error="invalid_token")
+    if connection.status != OrcidConnection.Status.ACTIVE or not _near_expiry(connection):
+        return connection.access_token
+    return _refresh(connection=connection)
+
+
+def _near_expiry(connection: OrcidConnection) -> bool:
+    return connection.expires_at is not None and connection.expires_at - timezone.now() <= REFRESH_MARGIN
+
+
+def _refresh(*, connection: OrcidConnection) -> str:
+    """Refresh under a row lock so that parallel workers refresh once and share the result."""
+    with transaction.atomic():
+        locked = OrcidConnection.objects.select_for_update().get(pk=connection.pk)
+        if locked.status != OrcidConnection.Status.ACTIVE:
+            _copy_state(locked, connection)
+            raise TokenRevoked(401, None, f"The ORCID connection of {connection.user.username} is {locked.status}.",
+                               oauth_error="invalid_token")
+        if not _near_expiry(locked):  # another worker refreshed it meanwhile
+            _copy_state(locked, connection)
+            return locked.access_token
+        refresh_token = locked.refresh_token
+        if not refresh_token:
+            expired = locked.expires_at is not None and locked.expires_at <= timezone.now()
+            if not expired:
+                return locked.access_token
+            _set_status(locked, OrcidConnection.Status.EXPIRED, reason="The access token expired and ORCID gave no refresh token.")
+            _event(locked, ConnectionEvent.Kind.EXPIRED, detail="no refresh token")
+            _copy_state(locked, connection)
+            raise TokenRevoked(401, None, "The ORCID access token expired.", oauth_error="invalid_token")
+        try:
+            # Not revoke_old: other workers may be mid-call with the old token, which stays
+            # valid until it expires anyway.
+            token = _client().token_refresh(refresh_token=refresh_token, revoke_old=False)
+        except TokenRevoked:
+            _set_status(
+                locked, OrcidConnection.Status.REVOKED, reason="ORCID refused to refresh the token.",
+                revoked_by=OrcidConnection.RevokedBy.RESEARCHER,
+            )
+            _event(locked, ConnectionEvent.Kind.REVOKED, detail="refresh refused (invalid_grant)")
+            _copy_state(locked, connection)
+            raise
+        locked.access_token = token.access_token
+        if token.refresh_token:
+            locked.refresh_token = token.refresh_token
+        locked.expires_at = _expiry(token.expires_in)
+        if token.scope:
+            locked.scopes = sorted(token.scopes)
+        locked.refreshed_at = timezone.now()
+        locked.save(update_fields=[
+            "access_token_encrypted", "refresh_token_encrypted", "expires_at", "scopes", "refreshed_at", "updated_at",
+        ])
+        _event(locked, ConnectionEvent.Kind.REFRESHED)
+        _copy_state(locked, connection)
+        logger.info("Refreshed the ORCID token of %s", connection.user.username)
+        return token.access_token
+
+
+_STATE_FIELDS = (
+    "orcid", "name", "scopes", "status", "revoked_by", "status_reason", "access_token_encrypted",
+    "refresh_token_encrypted", "expires_at", "connected_at", "refreshed_at", "revoked_at", "disconnected_at",
+    "updated_at",
+)
+
+
+def _copy_state(source: OrcidConnection, target: OrcidConnection) -> None:
+    # The caller's instance sees what was saved, so a later save of it cannot undo a refresh.
+    if source is not target:
+        for field in _STATE_FIELDS:
+            setattr(target, field, getattr(source, field))
+
+
+def _set_status(connection: OrcidConnection, status: str, *, reason: str, revoked_by: str = "") -> None:
+    connection.status = status
+    connection.status_reason = reason[:500]
+    if revoked_by:
+        connection.revoked_by = revoked_by
+    if status in (OrcidConnection.Status.REVOKED, OrcidConnection.Status.DISCONNECTED):
+        connection.revoked_at = connection.revoked_at or timezone.now()
+    connection.save(update_fields=["status", "status_reason", "revoked_by", "revoked_at", "updated_at"])
+
+
+def connection_mark_revoked(*, connection: OrcidConnection, reason: str) -> None:
+    """Record that ORCID refused the connection's token (`invalid_token`): the researcher (or
+    ORCID) revoked the portal's access. The connection turns `revoked`, the dashboard asks the
+    researcher to reconnect, and the token is kept (encrypted) because ORCID still lets the
+    source delete its items with it. Does nothing to a connection that is not active."""
+    with transaction.atomic():
+        locked = OrcidConnection.objects.select_for_update().get(pk=connection.pk)
+        if locked.status != OrcidConnection.Status.ACTIVE:
+            _copy_state(locked, connection)
+            return
+        _set_status(locked, OrcidConnection.Status.REVOKED, reason=reason, revoked_by=OrcidConnection.RevokedBy.RESEARCHER)
+        _event(locked, ConnectionEvent.Kind.REVOKED, detail=reason)
+        _copy_state(locked, connection)
+    logger.info("ORCID connection of %s marked revoked: %s", connection.user.username, reason)
+
+
+@dataclass(frozen=True)
+class DisconnectResult:
+    items_removed: int | None  # None: not asked, or the sync engine could not be reached
+    revoked_at_orcid: bool
+
+
+def _withdraw_items(*, user) -> int:
+    """Delete the institution's items from the researcher's record, through the sync ledger."""
+    try:
+        from putcodes.services import researcher_withdraw_items
+    except ImportError:  # the ledger is not installed: there is nothing the portal wrote
+        logger.warning("putcodes.services.researcher_withdraw_items is not available; no items withdrawn")
+        return 0
+    return researcher_withdraw_items(researcher=user)
+
+
+def connection_disconnect(*, connection: OrcidConnection, remove_items: bool, actor=None) -> DisconnectResult:
+    """Disconnect the researcher's iD from the portal.
+
+    In order: when `remove_items`, delete the items the institution put on the record
+    (through `putcodes.services.researcher_withdraw_items`); revoke the token at ORCID
+    (`/oauth/revoke`); then mark the connection `disconnected` with its tokens wiped (a token
+    the portal revoked is dead for every call) and unlink allauth's account.
+
+    Raises `OrcidError` (e.g. `Unavailable`) when ORCID cannot be reached to remove items or
+    revoke the token; the connection is then left as it was so the researcher can try again.
+    A token ORCID already considers revoked counts as revoked.
+    """
+    if connection.status == OrcidConnection.Status.DISCONNECTED:
+        return DisconnectResult(items_removed=None, revoked_at_orcid=False)
+    items_removed = None
+    if remove_items:
+        items_removed = _withdraw_items(user=connection.user)
+        _event(connection, ConnectionEvent.Kind.ITEMS_WITHDRAWN, detail=f"{items_removed} item(s) removed", actor=actor)
+    revoked = False
+    tokens = [t for t in {connection.access_token, connection.refresh_token} if t]
+    if connection.status == OrcidConnection.Status.ACTIVE or connection.revoked_by != OrcidConnection.RevokedBy.PORTAL:
+        client = _client()
+        for token in tokens:
+            try:
+                client.token_revoke(token=token)
+            except TokenRevoked:
+                pass  # already dead at ORCID: the aim is met
+            except OrcidError as error:
+                if error.status in (400, 401) and connection.status != OrcidConnection.Status.ACTIVE:
+                    continue  # ORCID no longer knows a token the researcher revoked
+                raise
+        revoked = bool(tokens)
+    with transaction.atomic():
+        locked = OrcidConnection.objects.select_for_update().get(pk=connection.pk)
+        locked.access_token_encrypted = ""
+        locked.refresh_token_encrypted = ""
+        locked.status = OrcidConnection.Status.DISCONNECTED
+        locked.revoked_by = OrcidConnection.RevokedBy.PORTAL
+        locked.status_reason = "Disconnected by the researcher in the portal."
+        now = timezone.now()
+        locked.revoked_at = now
+        locked.disconnected_at = now
+        locked.save()
+        _event(locked, ConnectionEvent.Kind.DISCONNECTED, detail="token revoked at ORCID" if revoked else "", actor=actor)
+        _social_account_unlink(user=locked.user)
+        _copy_state(locked, connection)
+    logger.info("ORCID connection of %s disconnected", connection.user.username)
+    return DisconnectResult(items_removed=items_removed, revoked_at_orcid=revoked)
+
+
+def connection_keys_rotate(*, batch_size: int = 500) -> int:
+    """Re-encrypt every stored token with the first key of TOKEN_ENCRYPTION_KEYS.
+
+    Returns how many connections were rewritten. Raises `connections.crypto.TokenDecryptionError`
+    when a token cannot be read with any configured key (nothing is lost: rows already done
+    stay readable with the first key, the rest with the old keys).
+    """
+    from .crypto import token_reencrypt
+
+    count = 0
+    ids = list(
+        OrcidConnection.objects.exclude(access_token_encrypted="", refresh_token_encrypted="")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), batch_size):
+        with transaction.atomic():
+            for connection in OrcidConnection.objects.select_for_update().filter(pk__in=ids[start : start + batch_size]):
+                connection.access_token_encrypted = token_reencrypt(connection.access_token_encrypted)
+                connection.refresh_token_encrypted = token_reencrypt(connection.refresh_token_encrypted)
+                connection.save(update_fields=["access_token_encrypted", "refresh_token_encrypted", "updated_at"])
+                count += 1
+    return count
