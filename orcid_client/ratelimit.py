@@ -104,6 +104,10 @@ return math.ceil(-tokens * 1000000 / rate)
 """
 
 
+# Seconds to limit per process after Redis failed before asking Redis again.
+REDIS_RETRY_AFTER = 10.0
+
+
 class RedisTokenBucket:
     """A token bucket in Redis, shared by every process that uses the same `key`.
 
@@ -131,19 +135,27 @@ class RedisTokenBucket:
         self._script = redis_client.register_script(_RESERVE_SCRIPT)
         self._fallback = LocalTokenBucket(rate, burst, sleep=sleep)
         self._warned = False
+        # After a Redis failure, the process bucket is used for a while without asking Redis
+        # again, so that an unreachable Redis does not add its timeout to every ORCID call.
+        self._redis_down_until = 0.0
 
     def reserve(self) -> float:
         """Take one token now; return the seconds to wait before using it."""
         import redis as redis_lib
 
+        if time.monotonic() < self._redis_down_until:
+            return self._fallback.reserve()
         try:
             wait_us = self._script(keys=[self.key], args=[self.rate, self.burst])
         except redis_lib.RedisError as exc:
+            self._redis_down_until = time.monotonic() + REDIS_RETRY_AFTER
             if not self._warned:
                 logger.warning("ORCID rate limiter: Redis unavailable (%s); limiting per process", type(exc).__name__)
                 self._warned = True
             return self._fallback.reserve()
-        self._warned = False
+        if self._warned:
+            logger.warning("ORCID rate limiter: Redis is back; limiting across processes again")
+            self._warned = False
         return int(wait_us) / 1_000_000
 
     def acquire(self) -> float:
@@ -154,6 +166,7 @@ class RedisTokenBucket:
 
 
 _default_lock = threading.Lock()
+
 _default_limiters: dict[tuple, RateLimiter] = {}
 
 
@@ -175,10 +188,8 @@ def default_rate_limiter() -> RateLimiter:
         limiter = _default_limiters.get(config)
         if limiter is None:
             if redis_url:
-                import redis as redis_lib
-
                 limiter = RedisTokenBucket(
-                    redis_lib.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2),
+                    redis_connection(redis_url),
                     rate,
                     burst,
                     key=f"orcid:ratelimit:{client_id or 'default'}",
@@ -187,6 +198,17 @@ def default_rate_limiter() -> RateLimiter:
                 limiter = LocalTokenBucket(rate, burst)
             _default_limiters[config] = limiter
         return limiter
+
+
+def redis_connection(url: str, **kwargs):
+    """A Redis connection for the limiter: short timeouts and one quick retry, because the
+    limiter is on the path of every ORCID call and has a fallback when Redis is away."""
+    import redis as redis_lib
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    options = {"socket_timeout": 2, "socket_connect_timeout": 2, "retry": Retry(NoBackoff(), 1), **kwargs}
+    return redis_lib.Redis.from_url(url, **options)
 
 
 def unique_bucket_key(prefix: str = "orcid:ratelimit:test") -> str:

@@ -1,0 +1,123 @@
+"""The client-side rate limit: a burst, then the configured rate, shared across threads and processes."""
+
+import os
+import threading
+import time
+
+import pytest
+
+from orcid_client import ratelimit
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+def test_local_bucket_allows_the_burst_then_paces_at_the_rate():
+    clock = FakeClock()
+    bucket = ratelimit.LocalTokenBucket(10, 5, clock=clock, sleep=clock.sleep)
+    waits = [bucket.acquire() for _ in range(5)]
+    assert waits == [0.0] * 5
+    start = clock.now
+    for _ in range(10):
+        bucket.acquire()
+    # Ten more requests at 10/s take one second.
+    assert clock.now - start == pytest.approx(1.0)
+
+
+def test_local_bucket_refills_while_idle_up_to_the_burst():
+    clock = FakeClock()
+    bucket = ratelimit.LocalTokenBucket(10, 5, clock=clock, sleep=clock.sleep)
+    for _ in range(5):
+        bucket.acquire()
+    clock.now += 60  # idle for a minute: the bucket holds 5, not 600
+    assert [bucket.acquire() for _ in range(5)] == [0.0] * 5
+    assert bucket.acquire() > 0
+
+
+def test_local_bucket_is_shared_by_threads():
+    bucket = ratelimit.LocalTokenBucket(200, 10)
+    started = time.monotonic()
+
+    def work():
+        for _ in range(15):
+            bucket.acquire()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # 60 requests, 10 free, 50 at 200/s: at least 0.25 s however the threads interleave.
+    assert time.monotonic() - started >= 0.24
+
+
+def test_default_limiter_is_in_process_without_redis(settings):
+    settings.REDIS_URL = ""
+    settings.ORCID_REQUESTS_PER_SECOND = 24
+    settings.ORCID_BURST = 40
+    limiter = ratelimit.default_rate_limiter()
+    assert isinstance(limiter, ratelimit.LocalTokenBucket)
+    assert limiter is ratelimit.default_rate_limiter()  # one per process, so threads share it
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+needs_redis = pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL is not set")
+
+
+@pytest.fixture
+def redis_db():
+    client = ratelimit.redis_connection(REDIS_URL, db=15)
+    yield client
+    client.close()
+
+
+@pytest.mark.redis
+@needs_redis
+def test_redis_bucket_is_shared_between_two_limiters(redis_db):
+    key = ratelimit.unique_bucket_key()
+    first = ratelimit.RedisTokenBucket(redis_db, 5, 4, key=key, sleep=lambda s: None)
+    second = ratelimit.RedisTokenBucket(redis_db, 5, 4, key=key, sleep=lambda s: None)
+    # The burst of 4 is shared: 2 from each limiter use it up, the fifth call must wait.
+    assert [first.reserve(), second.reserve(), first.reserve(), second.reserve()] == [0, 0, 0, 0]
+    wait = first.reserve()
+    assert 0.1 < wait <= 0.21
+    # The next one queues behind it (reservation): twice the wait, from the other limiter.
+    assert second.reserve() == pytest.approx(2 * wait, abs=0.02)
+    redis_db.delete(key)
+
+
+@pytest.mark.redis
+@needs_redis
+def test_redis_bucket_paces_concurrent_limiters_at_the_rate(redis_db):
+    key = ratelimit.unique_bucket_key()
+    limiters = [ratelimit.RedisTokenBucket(redis_db, 50, 5, key=key) for _ in range(3)]
+    started = time.monotonic()
+
+    def work(limiter):
+        for _ in range(10):
+            limiter.acquire()
+
+    threads = [threading.Thread(target=work, args=(lim,)) for lim in limiters]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # 30 requests, 5 free, 25 at 50/s: about half a second.
+    assert 0.45 <= time.monotonic() - started < 2
+    redis_db.delete(key)
+
+
+def test_redis_bucket_falls_back_to_the_process_when_redis_is_down():
+    client = ratelimit.redis_connection("redis://127.0.0.1:1/15", socket_connect_timeout=0.2)
+    bucket = ratelimit.RedisTokenBucket(client, 10, 2, key=ratelimit.unique_bucket_key(), sleep=lambda s: None)
+    assert bucket.reserve() == 0
+    assert bucket.reserve() == 0
+    assert bucket.reserve() > 0
