@@ -51,8 +51,20 @@ class ImportResult:
 
 
 def _batches(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
+    """Lists of up to `size` entries. When reading the file fails part-way (broken JSON), the
+    entries read before the failure are still handed out, then the error is raised."""
     iterator = iter(entries)
-    while batch := list(islice(iterator, size)):
+    while True:
+        batch: list[Entry] = []
+        try:
+            for entry in islice(iterator, size):
+                batch.append(entry)
+        except Exception:
+            if batch:
+                yield batch
+            raise
+        if not batch:
+            return
         yield batch
 
 
