@@ -296,18 +296,22 @@ class OrcidClient:
         ok: Iterable[int] = (200, 201, 204),
         grant_type: str = "",
         delete_after_retry_ok: bool = False,
+        secrets: Sequence[str] = (),
     ) -> requests.Response:
         """Send one logical call, with rate limiting and retries; return the successful response.
 
         Raises the typed `OrcidError` for ORCID's refusals, `Unavailable`/`RateLimited` when
         the retries ran out, `OutcomeUnknown` when a non-idempotent write was sent and its
-        answer lost.
+        answer lost. `secrets` are masked in any error text (ORCID echoes bad tokens); the
+        bearer token of `headers` always is.
         """
         method = method.upper()
         if idempotent is None:
             idempotent = method in _IDEMPOTENT_METHODS
         ok = frozenset(ok)
         log_path = redact(urlsplit(url).path)
+        authorization = (headers or {}).get("Authorization", "")
+        secrets = [*secrets, authorization.partition(" ")[2], self._client_secret]
         attempt = 0
         # Set once an earlier attempt may have reached ORCID: a DELETE then answered 404
         # means the earlier one did the job.
@@ -369,13 +373,13 @@ class OrcidClient:
                         )
                     if status in _MAYBE_PROCESSED:
                         maybe_done = True
-                    failure = error_from_response(response, grant_type=grant_type)
+                    failure = error_from_response(response, grant_type=grant_type, secrets=secrets)
                     retry_after = _parse_retry_after(response.headers.get("Retry-After"))
                     if isinstance(failure, Unavailable):
                         failure.retry_after = retry_after
                     response.close()
                 else:
-                    error = error_from_response(response, grant_type=grant_type)
+                    error = error_from_response(response, grant_type=grant_type, secrets=secrets)
                     self.stats._add("errors")
                     logger.warning("ORCID %s %s refused: %s", method, log_path, error)
                     raise error
@@ -451,6 +455,7 @@ class OrcidClient:
             idempotent=idempotent,
             ok=(200,),
             grant_type=form.get("grant_type", ""),
+            secrets=[form.get("code", ""), form.get("refresh_token", "")],
         )
         try:
             payload = response.json()
@@ -499,6 +504,7 @@ class OrcidClient:
             data={"client_id": self.client_id, "client_secret": self._client_secret, "token": token},
             idempotent=True,
             ok=(200, 204),
+            secrets=[token],
         )
 
     # -----------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Iterable
 
 from lxml import etree
 
@@ -287,8 +287,29 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
-def error_from_fields(status: int | None, fields: dict[str, Any], *, grant_type: str = "") -> OrcidError:
-    """The typed error for an HTTP status and the fields of its error body."""
+def _scrub(fields: dict[str, Any], secrets: Iterable[str]) -> dict[str, Any]:
+    """`fields` with every known secret (the token just sent, …) masked in its texts."""
+    secrets = [s for s in secrets if s and len(s) >= 6]
+    if not secrets:
+        return fields
+    cleaned = {}
+    for key, value in fields.items():
+        if isinstance(value, str):
+            for secret in secrets:
+                value = value.replace(secret, "[redacted]")
+        cleaned[key] = value
+    return cleaned
+
+
+def error_from_fields(
+    status: int | None, fields: dict[str, Any], *, grant_type: str = "", secrets: Iterable[str] = ()
+) -> OrcidError:
+    """The typed error for an HTTP status and the fields of its error body.
+
+    `secrets` (the token, code or client secret the call sent) are masked wherever ORCID
+    echoes them, on top of the pattern-based `redact`.
+    """
+    fields = _scrub(fields, secrets)
     if "error" in fields and isinstance(fields.get("error"), str):
         return error_from_oauth(status, fields["error"], str(fields.get("error_description") or ""), grant_type=grant_type)
     response_code = _int_or_none(fields.get("response-code"))
@@ -300,9 +321,9 @@ def error_from_fields(status: int | None, fields: dict[str, Any], *, grant_type:
     return cls(status, error_code, developer_message, user_message, more_info=str(fields.get("more-info") or ""))
 
 
-def error_from_response(response, *, grant_type: str = "") -> OrcidError:
+def error_from_response(response, *, grant_type: str = "", secrets: Iterable[str] = ()) -> OrcidError:
     """The typed error for a failed `requests.Response` from ORCID."""
     fields = parse_error_body(response.content, response.headers.get("Content-Type", ""))
     if not fields:
         fields = {"text": response.reason or ""}
-    return error_from_fields(response.status_code, fields, grant_type=grant_type)
+    return error_from_fields(response.status_code, fields, grant_type=grant_type, secrets=secrets)

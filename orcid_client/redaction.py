@@ -11,12 +11,18 @@ import logging
 import re
 
 _UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
-_BEARER = re.compile(r"(?i)(bearer\s+|access_token=|refresh_token=|token=)[^\s&\"',]+")
+_BEARER = re.compile(r"(?i)\b(bearer\s+|access_token=|refresh_token=|client_secret=|token=|code=)[^\s&\"',]+")
+# JSON as ORCID's token answer has it: "access_token":"…"
+_JSON_SECRET = re.compile(r'(?i)("(?:access_token|refresh_token|client_secret|id_token)"\s*:\s*")[^"]*(")')
+# ORCID's 401 description echoes the token it refused: "Invalid access token: <token>".
+_ECHOED = re.compile(r"(?i)(invalid (?:access |refresh )?token:\s*)[^\s\"',]+")
 
 
 def redact(text: str) -> str:
     """Return `text` with everything that looks like an ORCID token masked."""
     text = _BEARER.sub(lambda m: m.group(1) + "[redacted]", text)
+    text = _JSON_SECRET.sub(lambda m: m.group(1) + "[redacted]" + m.group(2), text)
+    text = _ECHOED.sub(lambda m: m.group(1) + "[redacted]", text)
     return _UUID.sub("[redacted-token]", text)
 
 

@@ -299,3 +299,13 @@ def test_one_client_is_shared_by_many_threads(scripted_server, scripted_client):
     assert failures == []
     assert scripted_client.stats.calls == 160
     assert scripted_client.stats.snapshot()["reads"] == 160
+
+
+def test_the_sent_token_is_masked_even_when_echoed_in_an_unknown_form(scripted_server, scripted_client, caplog):
+    opaque = "opaque0token0xyz123"
+    scripted_server.answer(orcid_error(403, 9014, f"token {opaque} may not do this"))
+    with caplog.at_level(logging.DEBUG):
+        with pytest.raises(errors.Forbidden) as caught:
+            scripted_client.work_read(orcid=ORCID, access_token=opaque, put_code=1)
+    assert opaque not in str(caught.value)
+    assert opaque not in caplog.text

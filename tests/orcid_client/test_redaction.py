@@ -1,0 +1,38 @@
+"""Tokens are masked in anything that may be logged or shown, whatever their shape."""
+
+import logging
+
+import pytest
+
+from orcid_client.redaction import RedactTokensFilter, redact
+
+UUID_TOKEN = "1c2f6a0e-8d3b-4c5a-9e7f-0a1b2c3d4e5f"
+
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        (f"Authorization: Bearer {UUID_TOKEN}", UUID_TOKEN),
+        ("Authorization: Bearer sim-token-abcdef123456", "sim-token-abcdef123456"),
+        ("grant_type=refresh_token&refresh_token=opaque-refresh-99", "opaque-refresh-99"),
+        ("client_id=APP-1&client_secret=s3cr3t-value&code=Q7bXz1", "s3cr3t-value"),
+        ("client_id=APP-1&client_secret=s3cr3t-value&code=Q7bXz1", "Q7bXz1"),
+        ('{"access_token":"opaque-access-42","token_type":"bearer"}', "opaque-access-42"),
+        ('{"refresh_token": "opaque-refresh-43"}', "opaque-refresh-43"),
+        ("Invalid access token: not-a-uuid-token-7", "not-a-uuid-token-7"),
+        (f"something {UUID_TOKEN} something", UUID_TOKEN),
+    ],
+)
+def test_tokens_are_masked(text, secret):
+    assert secret not in redact(text)
+
+
+def test_ordinary_text_is_left_alone():
+    text = "ORCID PUT /v3.0/0000-0002-1825-0097/work/4711 -> 409 [9021] error_code=9021"
+    assert redact(text) == text
+
+
+def test_the_logging_filter_masks_message_arguments():
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "sent %s", (f"Bearer {UUID_TOKEN}",), None)
+    RedactTokensFilter().filter(record)
+    assert UUID_TOKEN not in record.getMessage()
