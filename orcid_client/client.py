@@ -62,6 +62,7 @@ from orcid_client.redaction import redact
 
 __all__ = [
     "OrcidClient",
+    "default_client",
     "ClientStats",
     "OrcidToken",
     "WorkSummary",
@@ -520,7 +521,7 @@ class OrcidClient:
             headers=headers,
             data=documents.encode_body(documents.without_put_code(body)),
             idempotent=False,
-            ok=(201,),
+            ok=(200, 201),
         )
         return self._put_code_from_location(response)
 
@@ -682,3 +683,30 @@ class OrcidClient:
 
 # The names callers import from here as well as from orcid_client.documents/errors.
 __all__ += ["RateLimited", "Unavailable", "OutcomeUnknown"]
+
+
+_default_client_lock = threading.Lock()
+_default_clients: dict[tuple, OrcidClient] = {}
+
+
+def default_client() -> OrcidClient:
+    """The process's shared client for the configured ORCID (one connection pool per process).
+
+    For one-off calls from views and services. A sync run that reports its own call counts
+    makes its own `OrcidClient()` (which shares the process's rate limiter) and reads `.stats`.
+    """
+    from django.conf import settings
+
+    config = (
+        settings.ORCID_BASE_URL,
+        settings.ORCID_API_URL,
+        settings.ORCID_CLIENT_ID,
+        getattr(settings, "REDIS_URL", ""),
+        settings.ORCID_REQUESTS_PER_SECOND,
+        settings.ORCID_BURST,
+    )
+    with _default_client_lock:
+        client = _default_clients.get(config)
+        if client is None:
+            client = _default_clients[config] = OrcidClient()
+        return client
