@@ -1,4 +1,8 @@
-"""The PUT-code ledger: one row per item the institution wrote or will write to ORCID."""
+"""The PUT-code ledger: one row per item the institution wrote or will write to ORCID.
+
+Also the record of sync runs (`SyncRun`, `SyncError`) and the database lease that keeps one
+writer per ORCID record when there is no Redis (`OrcidRecordLock`).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,10 @@ class OrcidItem(models.Model):
     """An item (work, employment) of one unit on one researcher's ORCID record.
 
     The unit that wrote the item owns its put-code. `content_hash` is the hash of the
-    body last written, so a later run updates only what changed.
+    body last written (empty when unknown), so a later run updates only what changed;
+    `attempted_hash` the hash of the body last sent, kept while its outcome is unknown
+    (to reconcile a lost answer) or after ORCID refused it (so the same body is not sent
+    again blindly: only a change, or an operator's "retry", sends it again).
     """
 
     class Kind(models.TextChoices):
@@ -37,19 +44,26 @@ class OrcidItem(models.Model):
         "employments.Employment", null=True, blank=True, on_delete=models.SET_NULL, related_name="orcid_item"
     )
     put_code = models.BigIntegerField(null=True, blank=True, db_index=True)
-    content_hash = models.CharField(max_length=64, blank=True)
+    content_hash = models.CharField(max_length=64, blank=True, help_text="Hash of the body last written.")
+    attempted_hash = models.CharField(
+        max_length=64, blank=True, help_text="Hash of the body last sent whose outcome is unknown or was refused."
+    )
     state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING, db_index=True)
     visibility = models.CharField(max_length=20, blank=True, help_text="The visibility ORCID last reported.")
     last_error_status = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error_code = models.PositiveIntegerField(null=True, blank=True)
     last_error_message = models.TextField(blank=True)
-    attempts = models.PositiveIntegerField(default=0)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="Write calls made for this item.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    written_at = models.DateTimeField(null=True, blank=True)
+    written_at = models.DateTimeField(null=True, blank=True, help_text="When ORCID last accepted a write of it.")
     deleted_on_orcid_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "ORCID item (PUT code)"
+        verbose_name_plural = "ORCID items (PUT codes)"
         constraints = [
             models.UniqueConstraint(fields=["unit", "kind", "local_id"], name="orciditem_one_per_unit_item"),
             models.UniqueConstraint(
@@ -58,7 +72,111 @@ class OrcidItem(models.Model):
                 name="orciditem_one_per_put_code",
             ),
         ]
-        indexes = [models.Index(fields=["researcher", "kind", "state"])]
+        indexes = [
+            models.Index(fields=["researcher", "kind", "state"]),
+            models.Index(fields=["unit", "state"]),
+        ]
+        permissions = [
+            ("sync_now", "Can start an ORCID sync of researchers now"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.local_id} ({self.unit.code}) on {self.orcid}: {self.state}"
+        return f"{self.kind} {self.local_id} on {self.orcid}: {self.state}"
+
+    @property
+    def has_error(self) -> bool:
+        return bool(self.last_error_status or self.last_error_message)
+
+
+class SyncRun(models.Model):
+    """One run of the sync over many researchers (or one): who started it and what it did.
+
+    The counts are of items; `api_*` are ORCID calls made, from `OrcidClient.stats`.
+    Researcher tasks add to the counts with F() updates, so parallel tasks never lose one.
+    """
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", "Schedule (Celery beat)"
+        COMMAND = "command", "orcid_sync command"
+        ADMIN = "admin", "Admin action"
+        PORTAL = "portal", "Portal page or API"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Could not proceed"
+
+    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    triggered_by = models.CharField(max_length=200, blank=True, help_text="Who or what started it.")
+    unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    researcher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING, db_index=True)
+    started_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    researchers_total = models.PositiveIntegerField(default=0)
+    researchers_done = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    deleted = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    api_reads = models.PositiveIntegerField(default=0)
+    api_writes = models.PositiveIntegerField(default=0)
+    api_retries = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    note = models.TextField(blank=True, help_text="Why the run could not proceed, if it could not.")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        get_latest_by = "started_at"
+
+    def __str__(self) -> str:
+        return f"Sync run {self.pk} ({self.get_trigger_display()}, {self.started_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def duration(self):
+        return (self.finished_at - self.started_at) if self.finished_at else None
+
+    def summary_line(self) -> str:
+        """The summary line of CONTRACT §3."""
+        return (
+            f"created={self.created} updated={self.updated} deleted={self.deleted} "
+            f"unchanged={self.unchanged} skipped={self.skipped} failed={self.failed}"
+        )
+
+
+class SyncError(models.Model):
+    """One thing that went wrong in a run (an item ORCID refused, a researcher that failed)."""
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="errors")
+    item = models.ForeignKey(OrcidItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    researcher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error_code = models.PositiveIntegerField(null=True, blank=True)
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.message[:100]
+
+
+class OrcidRecordLock(models.Model):
+    """A lease on one ORCID record, so one writer at a time writes to it (ORCID accepts one
+    write at a time per record). Used when there is no Redis: taking it is one conditional
+    UPDATE, which is atomic on SQLite and PostgreSQL alike; an expired lease (a crashed
+    worker) may be taken over."""
+
+    orcid = models.CharField(max_length=19, primary_key=True)
+    owner = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.orcid}: {self.owner or 'free'}"

@@ -1,0 +1,76 @@
+"""Reads of the ledger and the sync runs, for pages, the API, the admin and the sync."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from django.db.models import Count, Q, QuerySet
+
+from .models import OrcidItem, SyncRun
+
+
+def items_for_works(work_ids: Iterable[int]) -> dict[int, OrcidItem]:
+    """The ledger row of each work that has one, by work id (one query)."""
+    ids = [int(i) for i in work_ids]
+    if not ids:
+        return {}
+    return {item.work_id: item for item in OrcidItem.objects.filter(kind=OrcidItem.Kind.WORK, work_id__in=ids)}
+
+
+def items_for_employments(employment_ids: Iterable[int]) -> dict[int, OrcidItem]:
+    """The ledger row of each employment that has one, by employment id (one query)."""
+    ids = [int(i) for i in employment_ids]
+    if not ids:
+        return {}
+    return {
+        item.employment_id: item
+        for item in OrcidItem.objects.filter(kind=OrcidItem.Kind.EMPLOYMENT, employment_id__in=ids)
+    }
+
+
+def researcher_ids_to_sync(*, unit=None, researcher=None) -> list[int]:
+    """The researchers a run covers: those with an ORCID connection that can still take a
+    write or a deletion, and something of theirs in scope (an item of `unit`, or any)."""
+    from connections.models import OrcidConnection
+    from employments.models import Employment
+    from works.models import Work
+
+    connections = OrcidConnection.objects.filter(
+        Q(status=OrcidConnection.Status.ACTIVE)
+        | Q(status=OrcidConnection.Status.REVOKED, revoked_by=OrcidConnection.RevokedBy.RESEARCHER)
+    )
+    if researcher is not None:
+        connections = connections.filter(user=researcher)
+    user_ids = set(connections.values_list("user_id", flat=True))
+    if not user_ids:
+        return []
+    in_scope: set[int] = set()
+    for model in (Work, Employment, OrcidItem):
+        qs = model.objects.filter(researcher_id__in=user_ids)
+        if unit is not None:
+            qs = qs.filter(unit=unit)
+        in_scope.update(qs.values_list("researcher_id", flat=True).distinct())
+    return sorted(in_scope)
+
+
+def items_visible_to(user) -> QuerySet[OrcidItem]:
+    """The ledger rows a staff user may see: all for a superuser, else their units' items."""
+    qs = OrcidItem.objects.all()
+    if user.is_superuser:
+        return qs
+    return qs.filter(unit__staff=user)
+
+
+def ledger_backlog(*, items: QuerySet[OrcidItem] | None = None) -> dict[str, int]:
+    """How many ledger rows are in each state (what is owed shows as pending, error and
+    outcome_unknown)."""
+    qs = items if items is not None else OrcidItem.objects.all()
+    counts = {state: 0 for state in OrcidItem.State.values}
+    for row in qs.values("state").annotate(n=Count("id")).order_by():
+        counts[row["state"]] = row["n"]
+    return counts
+
+
+def recent_runs(*, limit: int = 20) -> list[SyncRun]:
+    """The latest runs, oldest first (for a chart that reads left to right)."""
+    return list(reversed(SyncRun.objects.order_by("-started_at", "-id")[:limit]))

@@ -1,0 +1,991 @@
+"""The sync: what should be on each researcher's ORCID record, compared with the ledger, and
+the calls that make ORCID match, with every outcome recorded in the ledger.
+
+Per researcher (`researcher_sync`), under the record's lock (putcodes.locks):
+  0. items whose last POST lost its answer (`outcome_unknown`) are reconciled first, by
+     reading the record, before anything else is written for the researcher;
+  1. items no longer eligible (un-approved, made private, removed by the unit) are deleted;
+  2. items whose content changed (content hash) are updated;
+  3. new eligible items are created, works through the bulk endpoint (≤ 100 per call).
+Nothing else is called: a run with nothing to write makes no call at all, not even a read.
+
+Put-codes are saved in the transaction that records the call's outcome. Before a POST the
+items are marked `outcome_unknown` in their own transaction, so that even a crash between
+the POST and the recording leaves a trail that the next run reconciles (never a duplicate).
+
+How ORCID's answers are handled (https://info.orcid.org/documentation/api-tutorials/api-tutorial-add-and-update-data-on-an-orcid-record/):
+- 404 on PUT/DELETE: the researcher deleted it; `deleted_on_orcid`, not written again
+  unless the researcher approves it again after that.
+- 409 9021 on create: our client already has it; the put-code is adopted (from the error or
+  by matching the normalised `self` identifier in /works), then the item is updated.
+- lost POST answer: reconcile by reading the record.
+- 401 invalid_token: the connection turns `revoked`; no more creates or updates for the
+  researcher, but deletions still owed are sent (ORCID lets the source delete with a token
+  the researcher revoked).
+- 403 and 400: recorded on the item with ORCID's message; the same body is not sent again
+  (only a change of the item, or "retry failed items", sends it again).
+- 5xx, 503 and timeouts: retried with backoff by the client; what still fails is left as it
+  was for the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import close_old_connections, connection as db_connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from orcid_client.errors import (
+    Duplicate,
+    NotFound,
+    OrcidError,
+    OutcomeUnknown,
+    TokenRevoked,
+    Unavailable,
+)
+
+from .kinds import KINDS, ItemKind
+from .locks import orcid_record_lock
+from .models import OrcidItem, SyncError, SyncRun
+
+logger = logging.getLogger("putcodes.sync")
+
+State = OrcidItem.State
+
+# Items that are on the ORCID record (their put-code is live) as far as the ledger knows.
+LIVE_STATES = (State.ON_ORCID, State.ERROR)
+# Errors kept per run; beyond this only the count grows (a broken run must not fill the disk).
+MAX_ERRORS_PER_RUN = 1000
+DEFAULT_WORKERS = 8
+
+
+# ---------------------------------------------------------------------------------------------
+# Counts
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class SyncCounts:
+    """What one researcher's sync (or a whole run) did, per outcome, in items."""
+
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    OUTCOMES = ("created", "updated", "deleted", "unchanged", "skipped", "failed")
+
+    def add(self, other: "SyncCounts") -> None:
+        for name in self.OUTCOMES:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors.extend(other.errors)
+
+    @property
+    def writes_owed(self) -> bool:
+        return bool(self.created or self.updated or self.deleted or self.failed)
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.OUTCOMES}
+
+    def summary_line(self) -> str:
+        return " ".join(f"{name}={getattr(self, name)}" for name in self.OUTCOMES)
+
+
+def _error_note(item: OrcidItem | None, error: Exception, researcher=None) -> dict[str, Any]:
+    status = getattr(error, "status", None)
+    code = getattr(error, "error_code", None)
+    return {
+        "item_id": item.pk if item is not None else None,
+        "researcher_id": getattr(researcher, "pk", None) or (item.researcher_id if item is not None else None),
+        "status": status,
+        "error_code": code,
+        "message": _error_message(error)[:2000],
+    }
+
+
+def _error_message(error: Exception) -> str:
+    if isinstance(error, OrcidError):
+        return error.user_message or error.developer_message or str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan
+# ---------------------------------------------------------------------------------------------
+
+class Mode:
+    """What may be written to a researcher's record."""
+
+    FULL = "full"  # an active connection
+    DELETE_ONLY = "delete_only"  # the researcher revoked on ORCID: deletions still go
+    NONE = "none"  # no usable token
+
+
+@dataclass
+class Entry:
+    kind: ItemKind
+    obj: Any | None
+    item: OrcidItem | None
+    content_hash: str = ""
+
+
+@dataclass
+class Plan:
+    creates: list[Entry] = field(default_factory=list)
+    updates: list[Entry] = field(default_factory=list)
+    deletes: list[Entry] = field(default_factory=list)
+    unknown: list[Entry] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: int = 0
+
+    @property
+    def writes(self) -> int:
+        return len(self.creates) + len(self.updates) + len(self.deletes) + len(self.unknown)
+
+
+def _researcher_mode(connection) -> str:
+    if connection is None:
+        return Mode.NONE
+    from connections.models import OrcidConnection
+
+    if connection.status == OrcidConnection.Status.ACTIVE:
+        return Mode.FULL
+    if (
+        connection.status == OrcidConnection.Status.REVOKED
+        and connection.revoked_by == OrcidConnection.RevokedBy.RESEARCHER
+        and connection.access_token_encrypted
+    ):
+        return Mode.DELETE_ONLY
+    return Mode.NONE
+
+
+def _error_blocks_retry(item: OrcidItem, content_hash: str, connection) -> bool:
+    """An item ORCID refused is sent again only when what we would send changed, or, for a
+    missing scope, when the researcher connected again since (granting scopes anew)."""
+    if item.attempted_hash and item.attempted_hash != content_hash:
+        return False
+    if item.last_error_code == 9038 and connection is not None and item.last_error_at:
+        if connection.connected_at and connection.connected_at > item.last_error_at:
+            return False
+    return bool(item.attempted_hash)
+
+
+def researcher_plan(*, researcher, orcid: str, units: Sequence[Any] | None = None, connection=None) -> Plan:
+    """Compare what should be on `orcid` for `researcher` (each kind's eligibility) with the
+    ledger: what to create, update, delete, reconcile. Reads only the database."""
+    plan = Plan()
+    for kind in KINDS.values():
+        items = OrcidItem.objects.filter(researcher=researcher, kind=kind.kind, orcid=orcid)
+        if units is not None:
+            items = items.filter(unit__in=units)
+        by_obj: dict[int, OrcidItem] = {}
+        orphans: list[OrcidItem] = []
+        for item in items.select_related("unit"):
+            obj_id = getattr(item, f"{kind.fk}_id")
+            if obj_id is None:
+                orphans.append(item)
+            else:
+                by_obj[obj_id] = item
+        for obj in kind.objects(researcher, units):
+            item = by_obj.pop(obj.pk, None)
+            _plan_one(plan, kind, obj, item, connection)
+        # Items whose local object is gone (deleted outright) or moved to another researcher.
+        for item in orphans + list(by_obj.values()):
+            _plan_one(plan, kind, None, item, connection)
+    return plan
+
+
+def _plan_one(plan: Plan, kind: ItemKind, obj, item: OrcidItem | None, connection) -> None:
+    unit = obj.unit if obj is not None else (item.unit if item is not None else None)
+    paused = bool(unit is not None and unit.paused)
+    if item is not None and item.state == State.OUTCOME_UNKNOWN:
+        # Whatever happens next, first learn whether the lost POST happened.
+        if paused:
+            plan.skipped += 1
+        else:
+            plan.unknown.append(Entry(kind, obj, item, item.attempted_hash))
+        return
+    eligible = obj is not None and kind.eligible(obj)
+    live = item is not None and item.put_code is not None and item.state in LIVE_STATES
+    if not eligible:
+        if live:
+            if paused:
+                plan.skipped += 1
+            else:
+                plan.deletes.append(Entry(kind, obj, item))
+        return
+    content_hash = kind.content_hash(obj)
+    entry = Entry(kind, obj, item, content_hash)
+    if item is None or item.state in (State.PENDING, State.WITHDRAWN):
+        target = plan.creates
+    elif item.state == State.ON_ORCID:
+        if item.content_hash == content_hash:
+            plan.unchanged += 1
+            return
+        target = plan.updates
+    elif item.state == State.DELETED_ON_ORCID:
+        approved_at = kind.approved_at(obj)
+        if not (approved_at and item.deleted_on_orcid_at and approved_at > item.deleted_on_orcid_at):
+            plan.unchanged += 1  # the researcher's deletion stands
+            return
+        target = plan.creates
+    else:  # ERROR
+        if _error_blocks_retry(item, content_hash, connection):
+            plan.skipped += 1
+            return
+        target = plan.updates if live else plan.creates
+    if paused:
+        plan.skipped += 1
+    else:
+        target.append(entry)
+
+
+# ---------------------------------------------------------------------------------------------
+# Executing the plan for one researcher
+# ---------------------------------------------------------------------------------------------
+
+class _StopWriting(Exception):
+    """Nothing more can be written for this researcher in this run."""
+
+
+class _ResearcherSync:
+    """Carries out one researcher's plan, recording every outcome in the ledger."""
+
+    def __init__(self, *, researcher, connection, client, counts: SyncCounts, units) -> None:
+        self.researcher = researcher
+        self.connection = connection
+        self.client = client
+        self.counts = counts
+        self.units = units
+        self.orcid = connection.orcid
+        self.mode = _researcher_mode(connection)
+        self._token: str | None = None
+        self._delete_token: str | None = None
+
+    # Tokens -----------------------------------------------------------------------------
+
+    def token(self) -> str:
+        from connections.services import connection_access_token
+
+        if self.mode != Mode.FULL:
+            raise _StopWriting()
+        if self._token is None:
+            try:
+                self._token = connection_access_token(connection=self.connection)
+            except TokenRevoked as error:
+                self._revoked(error)
+                raise _StopWriting() from None
+        return self._token
+
+    def delete_token(self) -> str:
+        from connections.services import connection_access_token
+
+        if self.mode == Mode.FULL:
+            try:
+                return self.token()
+            except _StopWriting:
+                pass  # the token was refused for writing; deletions may still be allowed
+        if self.mode == Mode.NONE:
+            raise _StopWriting()
+        if self._delete_token is None:
+            try:
+                self._delete_token = connection_access_token(connection=self.connection, for_delete=True)
+            except TokenRevoked:
+                self.mode = Mode.NONE
+                raise _StopWriting() from None
+        return self._delete_token
+
+    def _revoked(self, error: OrcidError) -> None:
+        """ORCID said invalid_token: the connection turns revoked; deletions may still go."""
+        from connections.services import connection_mark_revoked
+
+        if self.mode == Mode.FULL:
+            connection_mark_revoked(connection=self.connection, reason=_error_message(error)[:500])
+            self.connection.refresh_from_db()
+            self._delete_token = self._token
+            self._token = None
+            self.mode = _researcher_mode(self.connection)
+            self.counts.errors.append(_error_note(None, error, self.researcher))
+        else:
+            self.mode = Mode.NONE
+
+    # Ledger writes ------------------------------------------------------------------------
+
+    @staticmethod
+    def _clear_error(item: OrcidItem) -> None:
+        item.last_error_status = None
+        item.last_error_code = None
+        item.last_error_message = ""
+        item.last_error_at = None
+
+    def _note_error(self, item: OrcidItem, error: Exception) -> None:
+        item.last_error_status = getattr(error, "status", None)
+        item.last_error_code = getattr(error, "error_code", None)
+        item.last_error_message = _error_message(error)[:5000]
+        item.last_error_at = timezone.now()
+        self.counts.errors.append(_error_note(item, error, self.researcher))
+
+    def _refused(self, item: OrcidItem, error: OrcidError, content_hash: str) -> None:
+        """ORCID refused the item (400/403/409 other than ours): record it, do not retry blindly."""
+        self._note_error(item, error)
+        item.state = State.ERROR
+        item.attempted_hash = content_hash or item.attempted_hash or "refused"
+        item.save()
+        self.counts.failed += 1
+
+    def _left_for_next_run(self, item: OrcidItem, error: Exception) -> None:
+        """ORCID could not be reached or answered 5xx after the retries: try again next run."""
+        self._note_error(item, error)
+        item.save(update_fields=[
+            "last_error_status", "last_error_code", "last_error_message", "last_error_at", "updated_at",
+        ])
+        self.counts.failed += 1
+
+    # The steps -----------------------------------------------------------------------------
+
+    def run(self, plan: Plan) -> None:
+        if plan.unknown:
+            if self.mode != Mode.FULL:
+                self.counts.skipped += plan.writes
+                return
+            for kind in {e.kind.kind: e.kind for e in plan.unknown}.values():
+                if not self._reconcile(kind, [e for e in plan.unknown if e.kind is kind], count=False):
+                    # The record could not be read: nothing else is written until it can be.
+                    self.counts.failed += plan.writes
+                    return
+            # The record is known again: plan afresh.
+            plan = researcher_plan(
+                researcher=self.researcher, orcid=self.orcid, units=self.units, connection=self.connection
+            )
+        self.counts.unchanged += plan.unchanged
+        self.counts.skipped += plan.skipped
+        # (call, number of items) in order: deletions, updates, then creations in chunks.
+        steps: list[tuple[Callable[[], None], int]] = [(lambda e=e: self._delete(e), 1) for e in plan.deletes]
+        steps += [(lambda e=e: self._update(e), 1) for e in plan.updates]
+        creates_by_kind: dict[str, list[Entry]] = {}
+        for entry in plan.creates:
+            creates_by_kind.setdefault(entry.kind.kind, []).append(entry)
+        for kind_name, entries in creates_by_kind.items():
+            kind = KINDS[kind_name]
+            size = kind.bulk_limit if kind.create_bulk else 1
+            for start in range(0, len(entries), size):
+                chunk = entries[start:start + size]
+                steps.append((lambda k=kind, c=chunk: self._create(k, c), len(chunk)))
+        for index, (step, size) in enumerate(steps):
+            try:
+                step()
+            except _StopWriting:
+                # This step's items and the rest are owed to a later run (or a reconnect).
+                self.counts.skipped += size + sum(n for _, n in steps[index + 1:])
+                return
+
+    def _delete(self, entry: Entry) -> None:
+        item, kind = entry.item, entry.kind
+        token = self.delete_token()
+        try:
+            kind.delete(self.client, self.orcid, token, item.put_code)
+        except NotFound:
+            with transaction.atomic():
+                self._gone_on_orcid(item)
+            self.counts.skipped += 1
+            return
+        except TokenRevoked as error:
+            # Even a deletion is refused: the token is dead for everything.
+            if self.mode == Mode.FULL:
+                self._revoked(error)
+            self.mode = Mode.NONE
+            raise _StopWriting() from None
+        except (Unavailable, OutcomeUnknown) as error:
+            self._left_for_next_run(item, error)
+            return
+        except OrcidError as error:
+            self._refused(item, error, item.content_hash)
+            return
+        item.attempts += 1
+        item.state = State.WITHDRAWN
+        item.withdrawn_at = timezone.now()
+        item.content_hash = ""
+        item.attempted_hash = ""
+        self._clear_error(item)
+        item.save()
+        self.counts.deleted += 1
+
+    def _gone_on_orcid(self, item: OrcidItem) -> None:
+        item.state = State.DELETED_ON_ORCID
+        item.deleted_on_orcid_at = timezone.now()
+        item.content_hash = ""
+        item.attempted_hash = ""
+        self._clear_error(item)
+        item.save()
+
+    def _update(self, entry: Entry, *, adopted: bool = False) -> None:
+        item, kind = entry.item, entry.kind
+        token = self.token()
+        body = kind.body(entry.obj)
+        try:
+            kind.update(self.client, self.orcid, token, item.put_code, body)
+        except NotFound:
+            with transaction.atomic():
+                self._gone_on_orcid(item)
+            self.counts.skipped += 1
+            return
+        except TokenRevoked as error:
+            self._revoked(error)
+            raise _StopWriting() from None
+        except (Unavailable, OutcomeUnknown) as error:
+            # A PUT is idempotent: sending it again next run is safe.
+            self._left_for_next_run(item, error)
+            return
+        except OrcidError as error:
+            self._refused(item, error, entry.content_hash)
+            return
+        item.attempts += 1
+        item.state = State.ON_ORCID
+        item.content_hash = entry.content_hash
+        item.attempted_hash = ""
+        item.written_at = timezone.now()
+        self._clear_error(item)
+        item.save()
+        if adopted:
+            self.counts.created += 1
+        else:
+            self.counts.updated += 1
+
+    def _mark_unknown(self, kind: ItemKind, chunk: list[Entry]) -> None:
+        """Before a POST: the items are `outcome_unknown` with the hash of what is sent, so a
+        crash before its answer is recorded leaves a trail for the next run to reconcile."""
+        with transaction.atomic():
+            for entry in chunk:
+                item = entry.item
+                if item is None:
+                    obj = entry.obj
+                    item = OrcidItem(
+                        unit=obj.unit, researcher=self.researcher, kind=kind.kind, local_id=obj.local_id,
+                        **{kind.fk: obj},
+                    )
+                    entry.item = item
+                item.orcid = self.orcid
+                item.put_code = None
+                item.state = State.OUTCOME_UNKNOWN
+                item.attempted_hash = entry.content_hash
+                item.attempts += 1
+                item.save()
+
+    def _back_to_pending(self, chunk: list[Entry], error: Exception | None = None) -> None:
+        """The POST surely did not happen: the items wait for the next run."""
+        with transaction.atomic():
+            for entry in chunk:
+                item = entry.item
+                item.state = State.PENDING
+                item.attempted_hash = ""
+                if error is not None:
+                    self._note_error(item, error)
+                item.save()
+
+    def _create(self, kind: ItemKind, chunk: list[Entry]) -> None:
+        token = self.token()
+        bodies = [kind.body(entry.obj) for entry in chunk]
+        self._mark_unknown(kind, chunk)
+        try:
+            if kind.create_bulk:
+                results: list[int | OrcidError] = kind.create_bulk(self.client, self.orcid, token, bodies)
+            else:
+                try:
+                    results = [kind.create(self.client, self.orcid, token, bodies[0])]
+                except (Duplicate,) as error:  # per-item refusals come back like a bulk's
+                    results = [error]
+                except OrcidError as error:
+                    if isinstance(error, (OutcomeUnknown, Unavailable, TokenRevoked)):
+                        raise
+                    results = [error]
+        except OutcomeUnknown as error:
+            logger.warning("Lost the answer of a POST to %s (%d item(s)); reconciling", self.orcid, len(chunk))
+            self.counts.errors.append(_error_note(None, error, self.researcher))
+            self._reconcile(kind, chunk, count=True)
+            return
+        except TokenRevoked as error:
+            self._back_to_pending(chunk)
+            self._revoked(error)
+            raise _StopWriting() from None
+        except OrcidError as error:  # Unavailable, RateLimited, or a refusal of the whole call
+            self._back_to_pending(chunk, error)
+            self.counts.failed += len(chunk)
+            self.counts.errors.append(_error_note(None, error, self.researcher))
+            return
+        duplicates: list[tuple[Entry, Duplicate]] = []
+        revoked: OrcidError | None = None
+        with transaction.atomic():
+            now = timezone.now()
+            for entry, result in zip(chunk, results):
+                item = entry.item
+                if isinstance(result, int):
+                    item.put_code = result
+                    item.state = State.ON_ORCID
+                    item.content_hash = entry.content_hash
+                    item.attempted_hash = ""
+                    item.written_at = now
+                    self._clear_error(item)
+                    item.save()
+                    self.counts.created += 1
+                elif isinstance(result, Duplicate):
+                    duplicates.append((entry, result))
+                elif isinstance(result, TokenRevoked):
+                    revoked = result
+                    item.state = State.PENDING
+                    item.attempted_hash = ""
+                    item.save()
+                    self.counts.skipped += 1
+                elif isinstance(result, Unavailable):
+                    item.state = State.PENDING
+                    item.attempted_hash = ""
+                    self._note_error(item, result)
+                    item.save()
+                    self.counts.failed += 1
+                else:
+                    self._refused(item, result, entry.content_hash)
+        if revoked is not None:
+            self._revoked(revoked)
+        for entry, duplicate in duplicates:
+            self._adopt(kind, entry, duplicate)
+
+    def _adopt(self, kind: ItemKind, entry: Entry, duplicate: Duplicate) -> None:
+        """409 9021: our client already has this item on the record. Adopt its put-code
+        (never make a second one), then write our current body over it."""
+        item = entry.item
+        put_code = duplicate.put_code
+        if put_code is None:
+            try:
+                summaries = kind.read(self.client, self.orcid, self.token())
+            except _StopWriting:
+                self._back_to_pending([entry])
+                self.counts.skipped += 1
+                return
+            except TokenRevoked as error:
+                self._back_to_pending([entry])
+                self._revoked(error)
+                self.counts.skipped += 1
+                return
+            except OrcidError as error:
+                self._back_to_pending([entry], error)
+                self.counts.failed += 1
+                return
+            taken = self._owned_put_codes(kind, exclude=item.pk)
+            put_code = kind.match(entry.obj, [s for s in summaries if s.put_code not in taken], self.client.client_id)
+        if put_code is None:
+            self._refused(item, duplicate, entry.content_hash)
+            return
+        owner = (
+            OrcidItem.objects.filter(orcid=self.orcid, kind=kind.kind, put_code=put_code)
+            .exclude(pk=item.pk).select_related("unit").first()
+        )
+        if owner is not None:
+            # Another ledger row (another unit, or a twin with the same identifier) owns it:
+            # the unit that wrote an item owns its put-code, so this one stays off ORCID.
+            duplicate.developer_message = (
+                f"ORCID already has this item from the portal as {owner.unit.code}:{owner.local_id} "
+                f"(put-code {put_code}); it is not written twice."
+            )
+            duplicate.user_message = ""
+            self._refused(item, duplicate, entry.content_hash)
+            return
+        with transaction.atomic():
+            item.put_code = put_code
+            item.state = State.ON_ORCID
+            item.content_hash = ""  # what ORCID holds is not known: the update below writes ours
+            item.attempted_hash = ""
+            item.save()
+        try:
+            self._update(entry, adopted=True)
+        except _StopWriting:
+            self.counts.skipped += 1  # adopted; our body is written over it next run
+
+    def _owned_put_codes(self, kind: ItemKind, *, exclude: int | None = None) -> set[int]:
+        qs = OrcidItem.objects.filter(orcid=self.orcid, kind=kind.kind, put_code__isnull=False)
+        if exclude is not None:
+            qs = qs.exclude(pk=exclude)
+        return set(qs.values_list("put_code", flat=True))
+
+    def _reconcile(self, kind: ItemKind, entries: list[Entry], *, count: bool) -> bool:
+        """Learn from the record which of `entries` (POSTs whose answer was lost) happened.
+
+        Found: the put-code is recorded with the hash of what was sent. Not found: the item is
+        pending again. Returns False when the record could not be read (the items stay
+        `outcome_unknown`, to be reconciled first next run)."""
+        try:
+            summaries = kind.read(self.client, self.orcid, self.token())
+        except _StopWriting:
+            return False
+        except TokenRevoked as error:
+            self._revoked(error)
+            return False
+        except OrcidError as error:
+            self.counts.errors.append(_error_note(None, error, self.researcher))
+            if count:
+                self.counts.failed += len(entries)
+            return False
+        ids = [e.item.pk for e in entries if e.item is not None and e.item.pk]
+        taken = self._owned_put_codes(kind) - set(
+            OrcidItem.objects.filter(pk__in=ids).exclude(put_code__isnull=True).values_list("put_code", flat=True)
+        )
+        now = timezone.now()
+        with transaction.atomic():
+            for entry in entries:
+                item = entry.item
+                put_code = None
+                if entry.obj is not None:
+                    put_code = kind.match(entry.obj, [s for s in summaries if s.put_code not in taken], self.client.client_id)
+                if put_code is not None:
+                    taken.add(put_code)
+                    item.put_code = put_code
+                    item.state = State.ON_ORCID
+                    item.content_hash = item.attempted_hash
+                    item.attempted_hash = ""
+                    item.written_at = item.written_at or now
+                    self._clear_error(item)
+                    item.save()
+                    if count:
+                        self.counts.created += 1
+                else:
+                    item.put_code = None
+                    item.state = State.PENDING
+                    item.attempted_hash = ""
+                    item.save()
+                    if count:
+                        self.counts.failed += 1
+        return True
+
+
+def _connection_of(researcher):
+    from connections.models import OrcidConnection
+
+    return OrcidConnection.objects.filter(user=researcher).select_related("user").first()
+
+
+def _new_client():
+    from orcid_client.client import OrcidClient
+
+    return OrcidClient()
+
+
+def researcher_sync(
+    *,
+    researcher,
+    run: SyncRun | None = None,
+    unit=None,
+    units: Sequence[Any] | None = None,
+    client=None,
+    lock_wait: float = 0.0,
+) -> SyncCounts:
+    """Make the researcher's ORCID record match what the institution should have on it.
+
+    Plans from the database; with nothing to write, returns without a call to ORCID (not even
+    a read) or a database write. Otherwise takes the record's lock (another writer holding it:
+    everything owed counts as skipped, that writer does it), plans again under the lock and
+    writes. `unit`/`units` limit it to those units' items (an admin sees only their units).
+    Adds its counts (and, with its own client, its call counts) to `run`.
+
+    Never raises for ORCID's answers (they are recorded on the items); raises for database
+    or programming errors.
+    """
+    if unit is not None:
+        units = [unit]
+    counts = SyncCounts()
+    connection = _connection_of(researcher)
+    own_client = client is None
+    if connection is None:
+        return counts
+    plan = researcher_plan(researcher=researcher, orcid=connection.orcid, units=units, connection=connection)
+    mode = _researcher_mode(connection)
+    if not _has_calls(plan, mode):
+        counts.unchanged += plan.unchanged
+        counts.skipped += plan.skipped + plan.writes
+        _run_add(run, counts, researcher_done=True)
+        return counts
+    client = client or _new_client()
+    try:
+        with orcid_record_lock(connection.orcid, wait=lock_wait) as taken:
+            if not taken:
+                logger.info("ORCID record %s is being written by another worker; skipped", connection.orcid)
+                counts.unchanged += plan.unchanged
+                counts.skipped += plan.skipped + plan.writes
+            else:
+                connection.refresh_from_db()
+                plan = researcher_plan(researcher=researcher, orcid=connection.orcid, units=units, connection=connection)
+                sync = _ResearcherSync(researcher=researcher, connection=connection, client=client, counts=counts, units=units)
+                if sync.mode == Mode.DELETE_ONLY:
+                    # No creates or updates for a revoked connection, only the deletions owed.
+                    counts.skipped += len(plan.creates) + len(plan.updates) + len(plan.unknown)
+                    plan.creates, plan.updates, plan.unknown = [], [], []
+                sync.run(plan)
+    finally:
+        if own_client:
+            _run_add_stats(run, client)
+            client.close()
+    _run_add(run, counts, researcher_done=True)
+    return counts
+
+
+def _has_calls(plan: Plan, mode: str) -> bool:
+    if mode == Mode.FULL:
+        return plan.writes > 0
+    if mode == Mode.DELETE_ONLY:
+        return bool(plan.deletes)
+    return False
+
+
+def researcher_withdraw_items(*, researcher) -> int:
+    """Delete every item the institution put on the researcher's record (used when they
+    disconnect and ask for it). Returns how many were removed (including those the
+    researcher had already deleted on ORCID). The ledger keeps them as `withdrawn` (or
+    `deleted_on_orcid`), so a later reconnect does not re-create them without a new choice...
+    well: withdrawn items that are still eligible are written again if the researcher
+    connects again, which is what reconnecting means.
+
+    Raises `orcid_client.errors.Unavailable` (or another `OrcidError`) when ORCID could not
+    be reached for some of them, after trying all: the caller keeps the connection so the
+    researcher can try again; `TokenRevoked` when even deletions are refused.
+    """
+    connection = _connection_of(researcher)
+    if connection is None:
+        return 0
+    items = list(
+        OrcidItem.objects.filter(
+            researcher=researcher, orcid=connection.orcid, put_code__isnull=False, state__in=LIVE_STATES
+        ).select_related("unit")
+    )
+    unknown = list(OrcidItem.objects.filter(researcher=researcher, orcid=connection.orcid, state=State.OUTCOME_UNKNOWN))
+    if not items and not unknown:
+        return 0
+    client = _new_client()
+    counts = SyncCounts()
+    removed = 0
+    failure: OrcidError | None = None
+    try:
+        with orcid_record_lock(connection.orcid, wait=30.0) as taken:
+            if not taken:
+                raise Unavailable(None, None, "Another sync is writing to this ORCID record; try again in a minute.")
+            sync = _ResearcherSync(researcher=researcher, connection=connection, client=client, counts=counts, units=None)
+            if sync.mode == Mode.FULL and unknown:
+                by_kind: dict[str, list[Entry]] = {}
+                for item in unknown:
+                    kind = KINDS[item.kind]
+                    by_kind.setdefault(item.kind, []).append(Entry(kind, getattr(item, kind.fk), item, item.attempted_hash))
+                for kind_name, entries in by_kind.items():
+                    sync._reconcile(KINDS[kind_name], entries, count=False)
+            # Read the ledger again: reconciling may have found more on the record.
+            items = list(
+                OrcidItem.objects.filter(
+                    researcher=researcher, orcid=connection.orcid, put_code__isnull=False, state__in=LIVE_STATES
+                )
+            )
+            for item in items:
+                before = counts.deleted + counts.skipped
+                try:
+                    sync._delete(Entry(KINDS[item.kind], None, item))
+                except _StopWriting:
+                    raise TokenRevoked(401, None, "ORCID refused the token even for deletions.", oauth_error="invalid_token")
+                if counts.deleted + counts.skipped > before:
+                    removed += 1
+                elif failure is None and item.state != State.ERROR:
+                    failure = Unavailable(item.last_error_status, item.last_error_code, item.last_error_message)
+    finally:
+        client.close()
+    if failure is not None:
+        raise failure
+    return removed
+
+
+# ---------------------------------------------------------------------------------------------
+# Runs
+# ---------------------------------------------------------------------------------------------
+
+def sync_run_start(
+    *,
+    triggered_by: str,
+    trigger: str | None = None,
+    unit=None,
+    researcher=None,
+) -> SyncRun:
+    """Record the start of a run. `triggered_by` says who or what (a username, "beat")."""
+    if trigger is None:
+        trigger = SyncRun.Trigger.SCHEDULE if triggered_by in ("beat", "schedule") else SyncRun.Trigger.COMMAND
+    return SyncRun.objects.create(trigger=trigger, triggered_by=triggered_by[:200], unit=unit, researcher=researcher)
+
+
+def _run_add(run: SyncRun | None, counts: SyncCounts, *, researcher_done: bool = False) -> None:
+    if run is None:
+        return
+    updates = {name: F(name) + getattr(counts, name) for name in SyncCounts.OUTCOMES if getattr(counts, name)}
+    if researcher_done:
+        updates["researchers_done"] = F("researchers_done") + 1
+    errors = counts.errors
+    if errors:
+        updates["error_count"] = F("error_count") + len(errors)
+    with transaction.atomic():
+        if updates:
+            SyncRun.objects.filter(pk=run.pk).update(**updates)
+        if errors:
+            already = SyncRun.objects.filter(pk=run.pk).values_list("error_count", flat=True).first() or 0
+            room = max(0, MAX_ERRORS_PER_RUN - (already - len(errors)))
+            SyncError.objects.bulk_create(
+                [
+                    SyncError(
+                        run_id=run.pk, item_id=e["item_id"], researcher_id=e["researcher_id"],
+                        status=e["status"], error_code=e["error_code"], message=e["message"] or "error",
+                    )
+                    for e in errors[:room]
+                ]
+            )
+    counts.errors = []
+
+
+def _run_add_stats(run: SyncRun | None, client) -> None:
+    if run is None or client is None:
+        return
+    stats = client.stats.snapshot()
+    SyncRun.objects.filter(pk=run.pk).update(
+        api_reads=F("api_reads") + stats["reads"],
+        api_writes=F("api_writes") + stats["writes"],
+        api_retries=F("api_retries") + stats["retries"],
+    )
+
+
+def sync_run_finish(*, run: SyncRun, note: str = "", failed: bool = False) -> SyncRun:
+    """Close the run (end time, status) and return it fresh from the database."""
+    SyncRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(
+        finished_at=timezone.now(),
+        status=SyncRun.Status.FAILED if failed else SyncRun.Status.FINISHED,
+        note=note[:2000],
+    )
+    run.refresh_from_db()
+    return run
+
+
+def sync_run_researcher_done(*, run_id: int) -> None:
+    """After a researcher task of a fanned-out run: the last one closes the run."""
+    SyncRun.objects.filter(
+        pk=run_id, finished_at__isnull=True, researchers_done__gte=F("researchers_total")
+    ).update(finished_at=timezone.now(), status=SyncRun.Status.FINISHED)
+
+
+def sync_run_execute(
+    *,
+    run: SyncRun,
+    researcher_ids: Iterable[int] | None = None,
+    units: Sequence[Any] | None = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    client=None,
+) -> SyncRun:
+    """Run the sync now, in this process, over several researchers at once (a thread pool,
+    so ORCID's latency does not leave the rate limit unused; the shared limiter keeps the
+    pace). `researcher_ids` defaults to everyone the run covers. Returns the finished run.
+    """
+    from .selectors import researcher_ids_to_sync
+
+    if researcher_ids is None:
+        researcher_ids = researcher_ids_to_sync(unit=run.unit, researcher=run.researcher)
+    researcher_ids = list(researcher_ids)
+    if units is None and run.unit is not None:
+        units = [run.unit]
+    SyncRun.objects.filter(pk=run.pk).update(researchers_total=len(researcher_ids))
+    workers = max(1, int(workers or getattr(settings, "ORCID_SYNC_WORKERS", DEFAULT_WORKERS)))
+    own_client = client is None
+    client = client or _new_client()
+    User = get_user_model()
+    in_memory_sqlite = _in_memory_sqlite()
+
+    def one(researcher_id: int) -> None:
+        try:
+            researcher = User.objects.filter(pk=researcher_id).first()
+            if researcher is not None:
+                researcher_sync(researcher=researcher, run=run, units=units, client=client)
+        except Exception as error:  # one researcher's failure must not stop the run
+            logger.exception("Sync of researcher %s failed", researcher_id)
+            counts = SyncCounts(failed=1, errors=[{
+                "item_id": None, "researcher_id": researcher_id, "status": None, "error_code": None,
+                "message": f"{type(error).__name__}: {error}"[:2000],
+            }])
+            _run_add(run, counts, researcher_done=True)
+        finally:
+            if not in_memory_sqlite:
+                db_connection.close()
+
+    try:
+        done = 0
+        if workers == 1 or len(researcher_ids) <= 1 or in_memory_sqlite:
+            # An in-memory SQLite database (tests) cannot be shared by threads safely.
+            for researcher_id in researcher_ids:
+                one(researcher_id)
+                done += 1
+                if progress:
+                    progress(done, len(researcher_ids))
+        else:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="orcid-sync") as pool:
+                futures = [pool.submit(one, rid) for rid in researcher_ids]
+                for future in as_completed(futures):
+                    future.result()
+                    done += 1
+                    if progress:
+                        progress(done, len(researcher_ids))
+    finally:
+        if own_client:
+            _run_add_stats(run, client)
+            client.close()
+        else:
+            _run_add_stats(run, client)
+        close_old_connections()
+    return sync_run_finish(run=run)
+
+
+def _in_memory_sqlite() -> bool:
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.sqlite3":
+        return False
+    name = str(db_connection.settings_dict.get("NAME") or "")
+    return name == ":memory:" or "mode=memory" in name
+
+
+def sync_run_dispatch(*, run: SyncRun, researcher_ids: Iterable[int] | None = None) -> SyncRun:
+    """Run the sync: in this process when there is no broker (CELERY_TASK_ALWAYS_EAGER),
+    otherwise one Celery task per researcher, queued once the current transaction commits.
+    Returns the run (finished when run in-process)."""
+    from .selectors import researcher_ids_to_sync
+    from .tasks import researcher_sync_task
+
+    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True):
+        return sync_run_execute(run=run, researcher_ids=researcher_ids)
+    if researcher_ids is None:
+        researcher_ids = researcher_ids_to_sync(unit=run.unit, researcher=run.researcher)
+    researcher_ids = list(researcher_ids)
+    SyncRun.objects.filter(pk=run.pk).update(researchers_total=len(researcher_ids))
+    if not researcher_ids:
+        return sync_run_finish(run=run)
+    unit_id = run.unit_id
+    for researcher_id in researcher_ids:
+        transaction.on_commit(
+            lambda rid=researcher_id: researcher_sync_task.delay(rid, run.pk, unit_id)
+        )
+    return run
+
+
+def items_retry_failed(*, items: Iterable[OrcidItem]) -> int:
+    """Let the next sync send again items ORCID refused (an operator fixed the cause). Returns
+    how many were reset."""
+    ids = [item.pk for item in items]
+    return OrcidItem.objects.filter(pk__in=ids, state=State.ERROR).update(attempted_hash="", updated_at=timezone.now())
+
+
+def researcher_reconcile(*, researcher) -> Any:
+    """Read the record and bring the ledger in line (putcodes.reconcile, the webhook's work)."""
+    from . import reconcile
+
+    return reconcile.researcher_reconcile(researcher=researcher)
