@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from .api import ResearcherOrcidView
+
+urlpatterns = [
+    path("researchers/<str:institutional_id>/orcid", ResearcherOrcidView.as_view(), name="api-researcher-orcid"),
+]

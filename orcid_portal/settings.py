@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "connections.orcid_provider",  # allauth's `orcid` provider, following ORCID_BASE_URL/ORCID_API_URL
     "rest_framework",
     "drf_spectacular",
     "django_celery_beat",
@@ -105,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.RemoteUserHeaderMiddleware",
+    "units.middleware.ApiAuditMiddleware",  # one audit event per campus API call
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -285,6 +287,8 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 SOCIALACCOUNT_STORE_TOKENS = False  # tokens live encrypted in connections.OrcidConnection only
 SOCIALACCOUNT_AUTO_SIGNUP = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_ADAPTER = "connections.adapters.PortalSocialAccountAdapter"
+ACCOUNT_ADAPTER = "accounts.adapters.PortalAccountAdapter"
 SOCIALACCOUNT_PROVIDERS = {
     "orcid": {
         "APPS": [{"client_id": ORCID_CLIENT_ID, "secret": ORCID_CLIENT_SECRET, "key": ""}],

@@ -19,6 +19,6 @@ urlpatterns = [
     path("", include("putcodes.urls")),
     path("about-orcid/", TemplateView.as_view(template_name="about_orcid.html"), name="about-orcid"),
     path("api/v1/", include(api_patterns)),
-    path("accounts/", include("allauth.urls")),
+    path("accounts/", include("connections.allauth_urls")),  # ORCID OAuth callback only
     path("admin/", admin.site.urls),
 ]

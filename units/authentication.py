@@ -38,6 +38,8 @@ class UnitApiKeyAuthentication(authentication.BaseAuthentication):
         api_key = api_key_authenticate(key=parts[1])
         if api_key is None:
             raise exceptions.AuthenticationFailed("The API key is not valid or was revoked.")
+        # For the audit middleware, which sees the Django request, not DRF's.
+        request._request.portal_api_key = api_key
         return UnitPrincipal(api_key), api_key
 
     def authenticate_header(self, request) -> str:
@@ -59,7 +61,7 @@ def request_api_key(request) -> ApiKey | None:
 
 class ScopeRequired(permissions.BasePermission):
     """A session user passes (views restrict them to their own data); a key needs the view's
-    `required_scope`."""
+    `required_scope`, or one of its `required_scopes` (any of them will do)."""
 
     message = "This API key lacks the scope this call needs."
 
@@ -67,4 +69,5 @@ class ScopeRequired(permissions.BasePermission):
         api_key = request_api_key(request)
         if api_key is None:
             return bool(request.user and request.user.is_authenticated)
-        return api_key.has_scope(getattr(view, "required_scope", ""))
+        scopes = tuple(getattr(view, "required_scopes", ())) or (getattr(view, "required_scope", ""),)
+        return any(api_key.has_scope(scope) for scope in scopes if scope)

@@ -1,0 +1,76 @@
+from django.contrib import admin
+
+from .models import ApiAuditEvent, ApiKey, Unit
+from .services import api_key_revoke
+
+try:  # unit-scoped staff access and the unit-wide actions (units/permissions.py)
+    from .permissions import UNIT_ADMIN_ACTIONS, UnitStaffAdminMixin
+except ImportError:  # pragma: no cover - while that module is not in the tree
+    UNIT_ADMIN_ACTIONS = []
+
+    class UnitStaffAdminMixin:  # type: ignore[no-redef]
+        pass
+
+
+class ApiKeyInline(admin.TabularInline):
+    model = ApiKey
+    extra = 0
+    fields = ("prefix", "name", "scopes", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False  # keys are made with `manage.py create_api_key`, which shows the secret once
+
+
+@admin.register(Unit)
+class UnitAdmin(UnitStaffAdminMixin, admin.ModelAdmin):
+    list_display = ("code", "name", "paused", "requires_approval", "updated_at")
+    actions = UNIT_ADMIN_ACTIONS
+    list_filter = ("paused", "requires_approval")
+    search_fields = ("code", "name")
+    filter_horizontal = ("staff",)
+    inlines = [ApiKeyInline]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Keys are shown by their public prefix only; the secret is never stored."""
+
+    list_display = ("__str__", "unit", "name", "scopes", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("unit", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("prefix", "name", "unit__code")
+    list_select_related = ("unit",)
+    fields = ("unit", "name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("unit", "prefix", "scopes", "created_at", "last_used_at", "revoked_at")
+    actions = ["revoke_keys"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Revoke selected keys (they stop working at once)")
+    def revoke_keys(self, request, queryset):
+        for api_key in queryset:
+            api_key_revoke(api_key=api_key)
+        self.message_user(request, f"Revoked {queryset.count()} key(s).")
+
+
+@admin.register(ApiAuditEvent)
+class ApiAuditEventAdmin(admin.ModelAdmin):
+    """The API audit log, read-only: who read what, and which answers carried a token."""
+
+    list_display = ("at", "api_key", "user", "method", "path", "institutional_id", "status_code", "token_disclosed", "remote_addr")
+    list_filter = ("token_disclosed", "method", "status_code", "api_key__unit")
+    search_fields = ("institutional_id", "path", "api_key__prefix", "user__username")
+    list_select_related = ("api_key__unit", "user")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
