@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "works",
     "employments",
     "putcodes",
+    "webhooks",
+    "notifications",
     "orcid_simulator",
     "demo",
 ]
@@ -264,10 +266,16 @@ ORCID_MAX_RETRIES = env.int("ORCID_MAX_RETRIES", default=4)
 ORCID_SCOPES = ["/authenticate", "/activities/update", "/read-limited"]
 # Webhooks are a premium-member feature: off unless the institution has them.
 ORCID_WEBHOOKS_ENABLED = env.bool("ORCID_WEBHOOKS_ENABLED", default=DEBUG)
+# ORCID calls back in bursts (also after the portal's own writes): at most one reconcile per
+# record per this many seconds (webhooks/services.py).
+ORCID_WEBHOOK_DEBOUNCE_SECONDS = env.float("ORCID_WEBHOOK_DEBOUNCE_SECONDS", default=30.0)
 # The directory of ORCID's official v3.0 XSDs (orcid-model), shipped with the project.
 ORCID_SCHEMA_DIR = BASE_DIR / "schemas" / "orcid-model"
 
 PORTAL_REMOTE_USER_HEADER = env.str("PORTAL_REMOTE_USER_HEADER", default="")
+# The SSO proxy's header with the signed-in person's email (e.g. X-Remote-Mail), read with
+# PORTAL_REMOTE_USER_HEADER for the researcher notifications (notifications/services.py).
+PORTAL_REMOTE_EMAIL_HEADER = env.str("PORTAL_REMOTE_EMAIL_HEADER", default="")
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTITUTION_NAME = env.str("INSTITUTION_NAME", default="Demo University")

@@ -17,6 +17,8 @@ urlpatterns = [
     path("works/", include("works.urls")),
     path("", include("employments.urls")),
     path("", include("putcodes.urls")),
+    path("", include("webhooks.urls")),
+    path("", include("notifications.urls")),
     path("about-orcid/", TemplateView.as_view(template_name="about_orcid.html"), name="about-orcid"),
     path("api/v1/", include(api_patterns)),
     path("accounts/", include("connections.allauth_urls")),  # ORCID OAuth callback only

@@ -1,0 +1,74 @@
+"""Receivers that notice the events researchers are told about. They only schedule the
+services in notifications/services.py for after the commit; the rules live there."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.signals import user_logged_in
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+logger = logging.getLogger(__name__)
+
+# After a researcher's first-written email is settled, their later item saves skip the check.
+FIRST_WRITTEN_DONE_KEY = "notifications:first-written-done:{user_id}"
+FIRST_WRITTEN_DONE_SECONDS = 6 * 3600
+
+
+def items_first_written_check(user_id: int) -> None:
+    from django.contrib.auth import get_user_model
+
+    from .services import notify_items_first_written
+
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        return
+    try:
+        notify_items_first_written(researcher=user)
+    except Exception:  # an email problem must never break the sync that wrote the items
+        logger.exception("items-first-written notification for user %s failed", user_id)
+        return
+    if user.email:
+        cache.set(FIRST_WRITTEN_DONE_KEY.format(user_id=user_id), True, FIRST_WRITTEN_DONE_SECONDS)
+
+
+@receiver(post_save, sender="putcodes.OrcidItem", dispatch_uid="notifications-item-written")
+def _orcid_item_saved(sender, instance, **kwargs) -> None:
+    if instance.state != "on_orcid" or cache.get(FIRST_WRITTEN_DONE_KEY.format(user_id=instance.researcher_id)):
+        return
+    user_id = instance.researcher_id
+    transaction.on_commit(lambda: items_first_written_check(user_id))
+
+
+def connection_revoked_check(connection_id: int) -> None:
+    from connections.models import OrcidConnection
+
+    from .services import notify_connection_revoked
+
+    connection = OrcidConnection.objects.select_related("user").filter(pk=connection_id).first()
+    if connection is None:
+        return
+    try:
+        notify_connection_revoked(connection=connection)
+    except Exception:
+        logger.exception("connection-revoked notification for connection %s failed", connection_id)
+
+
+@receiver(post_save, sender="connections.ConnectionEvent", dispatch_uid="notifications-connection-event")
+def _connection_event_saved(sender, instance, created, **kwargs) -> None:
+    if not created or instance.kind not in ("revoked", "expired"):
+        return
+    connection_id = instance.connection_id
+    transaction.on_commit(lambda: connection_revoked_check(connection_id))
+
+
+@receiver(user_logged_in, dispatch_uid="notifications-email-from-sso")
+def _signed_in(sender, request, user, **kwargs) -> None:
+    if request is None:
+        return
+    from .services import user_email_from_sign_in
+
+    user_email_from_sign_in(user=user, meta=request.META)

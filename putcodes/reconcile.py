@@ -1,0 +1,150 @@
+"""Reconcile: read a researcher's ORCID record and bring the ledger in line with what the
+researcher did there (the webhook's work, and the periodic fallback for missed callbacks).
+
+- An item the ledger has on ORCID whose put-code is no longer on the record was deleted by
+  the researcher: it becomes `deleted_on_orcid` and the sync does not write it again unless
+  the researcher approves it again after that (putcodes.services._plan_one).
+- The visibility ORCID reports is recorded on each item (the researcher may hide an item
+  without deleting it; it is theirs to do, and the portal only shows it).
+- The curation page's cached copy of the record ("already on your ORCID record") is dropped,
+  so the page reads the record afresh.
+
+Only reads are sent to ORCID, one per kind the researcher has items of (none if they have
+none). The ledger is read before ORCID is, and each change is a conditional UPDATE on the
+state read: an item the sync creates meanwhile is never taken for a deleted one, and an
+item the sync just deleted (withdrawn) is not turned into `deleted_on_orcid`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+
+from orcid_client.errors import TokenRevoked
+
+from .locks import orcid_record_lock
+from .models import OrcidItem
+
+logger = logging.getLogger("putcodes.reconcile")
+
+State = OrcidItem.State
+# Items whose put-code is live on ORCID as far as the ledger knows (an ERROR item with a
+# put-code failed an update, but is still there).
+LIVE_STATES = (State.ON_ORCID, State.ERROR)
+# How long a reconcile waits for a sync that is writing the same record.
+LOCK_WAIT_SECONDS = 20.0
+
+
+@dataclass
+class ReconcileResult:
+    deleted_on_orcid: list[int] = field(default_factory=list)  # ledger ids
+    visibility_changed: int = 0
+    reads: int = 0
+    skipped: str = ""  # why nothing was read, if nothing was
+
+    def __bool__(self) -> bool:
+        return not self.skipped
+
+
+def _client():
+    from orcid_client.client import OrcidClient
+
+    return OrcidClient()
+
+
+def _read(client, kind: str, orcid: str, token: str) -> list:
+    if kind == OrcidItem.Kind.WORK:
+        return client.works_read(orcid=orcid, access_token=token)
+    return client.employments_read(orcid=orcid, access_token=token)
+
+
+def curation_cache_clear(*, researcher, orcid: str) -> None:
+    """Drop the curation page's cached copy of the record (the works app owns the key)."""
+    try:
+        from works.selectors import orcid_works_cache_clear
+    except ImportError:  # the works page keeps no cache (yet)
+        return
+    orcid_works_cache_clear(researcher=researcher, orcid=orcid)
+
+
+def researcher_reconcile(*, researcher, client=None) -> ReconcileResult:
+    """Read `researcher`'s works and employments on ORCID and update the ledger (see the module).
+
+    Skips (with `result.skipped` saying why) a researcher with no active connection, nothing
+    on ORCID, or whose record a sync holds for longer than LOCK_WAIT_SECONDS. When ORCID
+    refuses the token (`invalid_token`) the connection is marked revoked (which emails the
+    researcher) and nothing else changes. Other `OrcidError`s (ORCID unreachable) propagate
+    with the ledger unchanged.
+    """
+    from connections.selectors import connection_for_user
+    from connections.services import connection_access_token, connection_mark_revoked
+
+    result = ReconcileResult()
+    connection = connection_for_user(user=researcher)
+    if connection is None or connection.status != "active":
+        result.skipped = "no active ORCID connection"
+        return result
+    orcid = connection.orcid
+    with orcid_record_lock(orcid, wait=LOCK_WAIT_SECONDS) as taken:
+        if not taken:
+            result.skipped = "a sync is writing this record"
+            return result
+        # The ledger first, then ORCID (see the module's docstring).
+        snapshot = list(
+            OrcidItem.objects.filter(researcher=researcher, orcid=orcid, state__in=LIVE_STATES, put_code__isnull=False)
+            .values("pk", "kind", "put_code", "state", "visibility")
+        )
+        kinds = sorted({row["kind"] for row in snapshot})
+        if not kinds:
+            result.skipped = "nothing on ORCID"
+            curation_cache_clear(researcher=researcher, orcid=orcid)
+            return result
+        client = client or _client()
+        on_orcid: dict[str, dict[int, str]] = {}
+        try:
+            token = connection_access_token(connection=connection)
+            for kind in kinds:
+                on_orcid[kind] = {summary.put_code: summary.visibility for summary in _read(client, kind, orcid, token)}
+                result.reads += 1
+        except TokenRevoked as error:
+            connection_mark_revoked(connection=connection, reason=f"ORCID refused the token while reconciling: {error}")
+            result.skipped = "ORCID access revoked"
+            return result
+        now = timezone.now()
+        for row in snapshot:
+            visibility = on_orcid[row["kind"]].get(row["put_code"])
+            same_row = Q(pk=row["pk"], state=row["state"], put_code=row["put_code"])
+            if visibility is None:
+                if OrcidItem.objects.filter(same_row).update(
+                    state=State.DELETED_ON_ORCID, deleted_on_orcid_at=now, updated_at=now
+                ):
+                    result.deleted_on_orcid.append(row["pk"])
+            elif visibility and visibility != row["visibility"]:
+                result.visibility_changed += OrcidItem.objects.filter(same_row).update(visibility=visibility, updated_at=now)
+    curation_cache_clear(researcher=researcher, orcid=orcid)
+    if result.deleted_on_orcid or result.visibility_changed:
+        logger.info(
+            "Reconciled %s (%s): %d deleted on ORCID, %d visibility changes",
+            researcher.username, orcid, len(result.deleted_on_orcid), result.visibility_changed,
+        )
+    return result
+
+
+def researchers_to_reconcile():
+    """Ids of researchers with an active connection and something on ORCID: the periodic
+    full reconcile reads their records (a researcher with nothing on ORCID costs no call)."""
+    return (
+        get_user_model().objects.filter(
+            orcid_connection__status="active",
+            orcid_items__state__in=LIVE_STATES,
+            orcid_items__put_code__isnull=False,
+        )
+        .distinct()
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .iterator()
+    )
