@@ -74,3 +74,20 @@ def ledger_backlog(*, items: QuerySet[OrcidItem] | None = None) -> dict[str, int
 def recent_runs(*, limit: int = 20) -> list[SyncRun]:
     """The latest runs, oldest first (for a chart that reads left to right)."""
     return list(reversed(SyncRun.objects.order_by("-started_at", "-id")[:limit]))
+
+
+def unsynced_eligible_works_count(*, units=None) -> int:
+    """Works that look eligible and have no ledger row yet, of researchers with an active
+    connection: the first-push backlog. Counted in SQL with the eligibility rule's data
+    conditions (public, a `self` identifier, approved, not removed), for the overview page;
+    the sync itself always asks works.eligibility."""
+    from connections.models import OrcidConnection
+    from works.models import Work
+
+    qs = Work.objects.filter(
+        public=True, has_self_id=True, approved=True, removed_at__isnull=True, orcid_item__isnull=True,
+        researcher__orcid_connection__status=OrcidConnection.Status.ACTIVE,
+    )
+    if units is not None:
+        qs = qs.filter(unit__in=units)
+    return qs.count()

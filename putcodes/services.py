@@ -954,7 +954,9 @@ def _in_memory_sqlite() -> bool:
     return name == ":memory:" or "mode=memory" in name
 
 
-def sync_run_dispatch(*, run: SyncRun, researcher_ids: Iterable[int] | None = None) -> SyncRun:
+def sync_run_dispatch(
+    *, run: SyncRun, researcher_ids: Iterable[int] | None = None, units: Sequence[Any] | None = None
+) -> SyncRun:
     """Run the sync: in this process when there is no broker (CELERY_TASK_ALWAYS_EAGER),
     otherwise one Celery task per researcher, queued once the current transaction commits.
     Returns the run (finished when run in-process)."""
@@ -962,19 +964,33 @@ def sync_run_dispatch(*, run: SyncRun, researcher_ids: Iterable[int] | None = No
     from .tasks import researcher_sync_task
 
     if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True):
-        return sync_run_execute(run=run, researcher_ids=researcher_ids)
+        return sync_run_execute(run=run, researcher_ids=researcher_ids, units=units)
     if researcher_ids is None:
         researcher_ids = researcher_ids_to_sync(unit=run.unit, researcher=run.researcher)
     researcher_ids = list(researcher_ids)
     SyncRun.objects.filter(pk=run.pk).update(researchers_total=len(researcher_ids))
     if not researcher_ids:
         return sync_run_finish(run=run)
-    unit_id = run.unit_id
+    if units is None and run.unit_id:
+        unit_ids = [run.unit_id]
+    else:
+        unit_ids = [u.pk for u in units] if units is not None else None
     for researcher_id in researcher_ids:
         transaction.on_commit(
-            lambda rid=researcher_id: researcher_sync_task.delay(rid, run.pk, unit_id)
+            lambda rid=researcher_id: researcher_sync_task.delay(rid, run.pk, unit_ids)
         )
     return run
+
+
+def researchers_sync_now(
+    *, researcher_ids: Iterable[int], triggered_by: str, units: Sequence[Any] | None = None,
+    trigger: str = SyncRun.Trigger.ADMIN,
+) -> SyncRun:
+    """Sync these researchers now (an admin's or a page's "sync now"), limited to `units`
+    when given (staff act only for their units). Returns the run: finished when it ran
+    in-process (no broker), else queued."""
+    run = sync_run_start(triggered_by=triggered_by, trigger=trigger)
+    return sync_run_dispatch(run=run, researcher_ids=sorted(set(researcher_ids)), units=units)
 
 
 def items_retry_failed(*, items: Iterable[OrcidItem]) -> int:

@@ -1,0 +1,221 @@
+"""The admin for operations: the PUT-code ledger, the sync runs, and the sync overview page.
+
+Staff see only their units' ledger rows (units.permissions.UnitScopedAdminMixin) and act
+only for those units; superusers see everything. The ledger is read-only here: it is what
+ORCID holds, and only the sync (or "retry failed items") changes it.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from units.permissions import UnitScopedAdminMixin, user_unit_ids
+
+from .models import OrcidItem, SyncError, SyncRun
+from .selectors import ledger_backlog, recent_runs, unsynced_eligible_works_count
+from .services import items_retry_failed, researchers_sync_now
+from .svg import runs_chart
+
+
+def _units_for(request):
+    """The units `request.user` acts for (None: all, for superusers)."""
+    from units.models import Unit
+
+    ids = user_unit_ids(request.user)
+    return None if ids is None else list(Unit.objects.filter(pk__in=ids))
+
+
+def sync_researchers_now(modeladmin, request, researcher_ids) -> None:
+    """Shared by the ledger's, the connections' and the works' "sync selected now" actions."""
+    researcher_ids = sorted(set(researcher_ids))
+    if not researcher_ids:
+        modeladmin.message_user(request, "Nothing selected to sync.", level=messages.WARNING)
+        return
+    run = researchers_sync_now(
+        researcher_ids=researcher_ids, triggered_by=request.user.get_username(), units=_units_for(request)
+    )
+    url = reverse("admin:putcodes_syncrun_change", args=[run.pk])
+    if run.finished_at:
+        modeladmin.message_user(
+            request,
+            format_html('Synced {} researcher(s): {} (<a href="{}">sync run {}</a>).', len(researcher_ids),
+                        run.summary_line(), url, run.pk),
+            level=messages.WARNING if run.failed else messages.SUCCESS,
+        )
+    else:
+        modeladmin.message_user(
+            request, format_html('Queued the sync of {} researcher(s) (<a href="{}">sync run {}</a>).',
+                                 len(researcher_ids), url, run.pk)
+        )
+
+
+@admin.action(description="Sync the selected items' researchers now", permissions=["change"])
+def sync_selected_researchers(modeladmin, request, queryset):
+    sync_researchers_now(modeladmin, request, queryset.values_list("researcher_id", flat=True))
+
+
+@admin.action(description="Retry the selected failed items at the next sync", permissions=["change"])
+def retry_failed_items(modeladmin, request, queryset):
+    count = items_retry_failed(items=queryset.filter(state=OrcidItem.State.ERROR))
+    modeladmin.message_user(request, f"{count} failed item(s) will be sent again at the next sync (or sync them now).")
+
+
+class ErrorFilter(admin.SimpleListFilter):
+    title = "ORCID error"
+    parameter_name = "error"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("any", "Any error"),
+            ("400", "400 invalid"),
+            ("401", "401 token"),
+            ("403", "403 forbidden"),
+            ("409", "409 conflict"),
+            ("5xx", "5xx / unreachable"),
+            ("none", "No error"),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        has_error = Q(last_error_status__isnull=False) | ~Q(last_error_message="")
+        if value == "any":
+            return queryset.filter(has_error)
+        if value == "none":
+            return queryset.exclude(has_error)
+        if value == "5xx":
+            return queryset.filter(Q(last_error_status__gte=500) | (Q(last_error_status__isnull=True) & ~Q(last_error_message="")))
+        if value and value.isdigit():
+            return queryset.filter(last_error_status=int(value))
+        return queryset
+
+
+@admin.register(OrcidItem)
+class OrcidItemAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "local_id", "item_title", "kind", "unit", "researcher_id_display", "orcid", "put_code", "state",
+        "error_display", "written_at", "updated_at",
+    )
+    list_filter = ("state", "kind", "unit", ErrorFilter)
+    search_fields = (
+        "orcid", "=researcher__username", "local_id", "work__identifiers_text", "work__title",
+    )
+    list_select_related = ("unit", "researcher", "work", "employment")
+    raw_id_fields = ("researcher", "work", "employment")
+    actions = [sync_selected_researchers, retry_failed_items]
+    date_hierarchy = "updated_at"
+    readonly_fields = [f.name for f in OrcidItem._meta.fields]
+    list_per_page = 100
+    show_full_result_count = False  # COUNT(*) on a large ledger for every page is slow
+
+    @admin.display(description="Title")
+    def item_title(self, obj: OrcidItem) -> str:
+        target = obj.work or obj.employment
+        return str(target)[:80] if target else "(removed)"
+
+    @admin.display(description="Institutional ID", ordering="researcher__username")
+    def researcher_id_display(self, obj: OrcidItem) -> str:
+        return obj.researcher.get_username()
+
+    @admin.display(description="Last error")
+    def error_display(self, obj: OrcidItem) -> str:
+        if not obj.has_error:
+            return ""
+        status = obj.last_error_status or "-"
+        return f"{status}: {obj.last_error_message[:120]}"
+
+    def get_search_results(self, request, queryset, search_term):
+        # A number is a put-code (or part of an id); match it exactly as well.
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term.isdigit():
+            queryset |= self.get_queryset(request).filter(put_code=int(term))
+        return queryset, may_have_duplicates
+
+    def has_add_permission(self, request):
+        return False  # rows come from the sync only
+
+
+class SyncErrorInline(admin.TabularInline):
+    model = SyncError
+    fields = ("at", "researcher", "item", "status", "error_code", "message")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request).select_related("researcher", "item")
+        ids = user_unit_ids(request.user)
+        if ids is not None:
+            # Another unit's item errors are not theirs to see.
+            qs = qs.filter(Q(item__unit__in=ids) | Q(item__isnull=True, researcher__orcid_items__unit__in=ids)).distinct()
+        return qs
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "id", "started_at", "trigger", "triggered_by", "unit", "status", "duration_display", "researchers_done",
+        "created", "updated", "deleted", "unchanged", "skipped", "failed", "api_writes", "api_reads", "error_count",
+    )
+    list_filter = ("status", "trigger", "unit")
+    search_fields = ("triggered_by", "note")
+    list_select_related = ("unit",)
+    readonly_fields = [f.name for f in SyncRun._meta.fields]
+    inlines = [SyncErrorInline]
+    date_hierarchy = "started_at"
+
+    @admin.display(description="Duration")
+    def duration_display(self, obj: SyncRun) -> str:
+        duration = obj.duration
+        return f"{duration.total_seconds():.1f} s" if duration is not None else "running"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        urls = super().get_urls()
+        own = [
+            path("overview/", self.admin_site.admin_view(self.overview_view), name="putcodes_sync_overview"),
+        ]
+        return own + urls
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "overview_url": reverse("admin:putcodes_sync_overview")}
+        return super().changelist_view(request, extra_context)
+
+    def overview_view(self, request):
+        """The current backlog and a chart of recent runs by outcome."""
+        if not (self.has_view_permission(request) or request.user.has_perm("putcodes.view_orciditem")):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        from units.permissions import unit_scoped
+
+        items = unit_scoped(OrcidItem.objects.all(), user=request.user)
+        backlog = ledger_backlog(items=items)
+        states = [
+            {"state": value, "label": label, "count": backlog.get(value, 0)}
+            for value, label in OrcidItem.State.choices
+        ]
+        runs = recent_runs(limit=20)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "ORCID sync overview",
+            "opts": self.model._meta,
+            "states": states,
+            "owed": backlog.get("pending", 0) + backlog.get("outcome_unknown", 0) + backlog.get("error", 0),
+            "unsynced_works": unsynced_eligible_works_count(units=_units_for(request)),
+            "runs": list(reversed(runs))[:10],
+            "chart": runs_chart(runs),
+            "last_run": runs[-1] if runs else None,
+        }
+        return TemplateResponse(request, "admin/putcodes/sync_overview.html", context)

@@ -1,0 +1,81 @@
+"""Celery tasks of the sync. Thin: they load by primary key, return quietly when the object
+is gone, and call one service. Every task is idempotent (the ledger's constraints, its
+states and the per-iD lock), so `acks_late` redelivery after a lost worker is safe."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from .models import SyncRun
+from .services import (
+    SyncCounts,
+    _run_add,
+    researcher_sync,
+    sync_run_dispatch,
+    sync_run_researcher_done,
+    sync_run_start,
+)
+
+logger = logging.getLogger(__name__)
+
+# Named once: the beat schedule (django-celery-beat's PeriodicTask) refers to them by name.
+SYNC_ALL_TASK = "putcodes.sync_all"
+SYNC_RUN_TASK = "putcodes.sync_run"
+SYNC_RESEARCHER_TASK = "putcodes.sync_researcher"
+
+
+@shared_task(name=SYNC_ALL_TASK, acks_late=True, ignore_result=True)
+def sync_all_task(triggered_by: str = "beat") -> int:
+    """The scheduled run over every connected researcher. Returns the run's id."""
+    run = sync_run_start(triggered_by=triggered_by, trigger=SyncRun.Trigger.SCHEDULE)
+    sync_run_dispatch(run=run)
+    return run.pk
+
+
+@shared_task(name=SYNC_RUN_TASK, acks_late=True, ignore_result=True)
+def sync_run_task(run_id: int, researcher_ids: list[int] | None = None) -> None:
+    """Carry out a run recorded earlier (an admin's "sync now")."""
+    run = SyncRun.objects.filter(pk=run_id, finished_at__isnull=True).first()
+    if run is None:
+        return
+    sync_run_dispatch(run=run, researcher_ids=researcher_ids)
+
+
+@shared_task(
+    name=SYNC_RESEARCHER_TASK,
+    acks_late=True,
+    ignore_result=True,
+    # One researcher is at most a few hundred calls at 24/s: minutes mean ORCID hangs. The
+    # soft limit lets the ledger record what was done and the lock be released.
+    soft_time_limit=getattr(settings, "CELERY_TASK_SOFT_TIME_LIMIT", 600),
+    time_limit=getattr(settings, "CELERY_TASK_TIME_LIMIT", 660),
+)
+def researcher_sync_task(researcher_id: int, run_id: int | None = None, unit_ids: list[int] | None = None) -> None:
+    """Sync one researcher (one task per researcher of a run), limited to `unit_ids` if given."""
+    from units.models import Unit
+
+    run = SyncRun.objects.filter(pk=run_id).first() if run_id else None
+    researcher = get_user_model().objects.filter(pk=researcher_id).first()
+    try:
+        if researcher is None:
+            _run_add(run, SyncCounts(), researcher_done=True)
+            return
+        units = list(Unit.objects.filter(pk__in=unit_ids)) if unit_ids is not None else None
+        researcher_sync(researcher=researcher, run=run, units=units)
+    except Exception as error:  # recorded on the run; a redelivery would fail the same way
+        logger.exception("Sync of researcher %s failed", researcher_id)
+        _run_add(
+            run,
+            SyncCounts(failed=1, errors=[{
+                "item_id": None, "researcher_id": researcher_id, "status": None, "error_code": None,
+                "message": f"{type(error).__name__}: {error}"[:2000],
+            }]),
+            researcher_done=True,
+        )
+    finally:
+        if run is not None:
+            sync_run_researcher_done(run_id=run.pk)
