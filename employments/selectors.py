@@ -1,0 +1,71 @@
+"""Reads of employments for pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .eligibility import Eligibility, employment_eligibility
+from .models import Employment
+
+
+@dataclass(frozen=True)
+class EmploymentRow:
+    employment: Employment
+    eligibility: Eligibility
+    state: str  # the ledger's state, or "" when never written
+    state_label: str
+    put_code: int | None
+    error: str
+    can_approve: bool  # a "Put it on ORCID" button makes sense
+    can_decline: bool
+
+
+def _fuzzy(year, month, day) -> str:
+    if not year:
+        return ""
+    return "-".join([f"{year:04d}"] + [f"{part:02d}" for part in (month, day) if part])
+
+
+def employment_dates(employment: Employment) -> str:
+    start = _fuzzy(employment.start_year, employment.start_month, employment.start_day)
+    end = _fuzzy(employment.end_year, employment.end_month, employment.end_day)
+    if start and end:
+        return f"{start} to {end}"
+    if start:
+        return f"since {start}"
+    return f"until {end}" if end else ""
+
+
+def employments_for_dashboard(*, researcher) -> list[EmploymentRow]:
+    """The researcher's employments that a unit lists, or that are on ORCID, with their state.
+    Two queries whatever the count."""
+    employments = (
+        Employment.objects.filter(researcher=researcher)
+        .select_related("unit", "orcid_item")
+        .order_by("-start_year", "-start_month", "local_id")
+    )
+    rows = []
+    for employment in employments:
+        item = getattr(employment, "orcid_item", None)
+        if employment.removed_at is not None and (item is None or item.state != "on_orcid"):
+            continue  # gone from HR and from ORCID: nothing to show
+        eligibility = employment_eligibility(employment)
+        state = item.state if item else ""
+        if item is None or state in ("pending", "withdrawn"):
+            label = "Will be added to your ORCID record" if eligibility.eligible else " ".join(eligibility.reasons)
+        elif state == "on_orcid" and not eligibility.eligible:
+            label = "On your ORCID record; will be removed at the next update"
+        else:
+            label = item.get_state_display()
+        deleted_on_orcid = state == "deleted_on_orcid"
+        rows.append(EmploymentRow(
+            employment=employment,
+            eligibility=eligibility,
+            state=state,
+            state_label=label,
+            put_code=item.put_code if item else None,
+            error=item.last_error_message if item and state == "error" else "",
+            can_approve=employment.removed_at is None and (employment.approved is not True or deleted_on_orcid),
+            can_decline=employment.removed_at is None and employment.approved is not False,
+        ))
+    return rows

@@ -1,0 +1,128 @@
+"""units/permissions.py: a unit's staff see and act only on their own unit's items."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from employments.models import Employment
+from tests.fixtures.employments import EmploymentFactory, HrUnitFactory
+from tests.fixtures.works import UnitFactory, UserFactory, WorkFactory
+from units.permissions import unit_items_withdraw, unit_scoped
+from works.models import Work
+
+pytestmark = pytest.mark.django_db
+
+
+def staff_of(unit, *, username: str):
+    user = UserFactory(username=username, is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(
+        content_type__app_label__in=["employments", "works", "putcodes", "units"],
+        codename__regex=r"^(view|change|delete)_",
+    ))
+    unit.staff.add(user)
+    return user
+
+
+@pytest.fixture
+def units():
+    hr = HrUnitFactory()
+    library = UnitFactory(code="library", name="Library")
+    return hr, library
+
+
+def test_library_staff_do_not_see_hrs_employments_in_the_admin(client, units):
+    hr, library = units
+    hr_job = EmploymentFactory(unit=hr, role_title="HR-ONLY-ROLE")
+    library_job = EmploymentFactory(unit=library, role_title="LIBRARY-ROLE")
+    client.force_login(staff_of(library, username="librarian"))
+
+    listing = client.get(reverse("admin:employments_employment_changelist")).content.decode()
+    assert "LIBRARY-ROLE" in listing and "HR-ONLY-ROLE" not in listing
+
+    change_url = reverse("admin:employments_employment_change", args=[hr_job.pk])
+    response = client.get(change_url, follow=True)
+    assert "HR-ONLY-ROLE" not in response.content.decode()
+    client.post(change_url, {"role_title": "changed by the library"})
+    client.post(reverse("admin:employments_employment_delete", args=[hr_job.pk]), {"post": "yes"})
+    hr_job.refresh_from_db()
+    assert hr_job.role_title == "HR-ONLY-ROLE"
+
+    own = client.get(reverse("admin:employments_employment_change", args=[library_job.pk]))
+    assert own.status_code == 200
+
+
+def test_hr_staff_cannot_pick_another_unit_in_a_form(client, units):
+    hr, library = units
+    job = EmploymentFactory(unit=hr)
+    client.force_login(staff_of(hr, username="hrstaff"))
+    page = client.get(reverse("admin:employments_employment_change", args=[job.pk])).content.decode()
+    assert "Human Resources" in page and ">Library" not in page
+
+
+def test_superusers_see_every_unit(client, units):
+    hr, library = units
+    EmploymentFactory(unit=hr, role_title="HR-ONLY-ROLE")
+    EmploymentFactory(unit=library, role_title="LIBRARY-ROLE")
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    listing = client.get(reverse("admin:employments_employment_changelist")).content.decode()
+    assert "LIBRARY-ROLE" in listing and "HR-ONLY-ROLE" in listing
+
+
+def test_unit_staff_see_only_their_units_in_the_unit_admin(client, units):
+    hr, library = units
+    client.force_login(staff_of(library, username="librarian"))
+    listing = client.get(reverse("admin:units_unit_changelist")).content.decode()
+    assert "library" in listing and "Human Resources" not in listing
+
+
+def test_pause_action_on_own_unit(client, units):
+    hr, library = units
+    client.force_login(staff_of(hr, username="hrstaff"))
+    client.post(reverse("admin:units_unit_changelist"), {"action": "pause_units", "_selected_action": [hr.pk]})
+    hr.refresh_from_db()
+    assert hr.paused
+    client.post(reverse("admin:units_unit_changelist"), {"action": "resume_units", "_selected_action": [hr.pk]})
+    hr.refresh_from_db()
+    assert not hr.paused
+
+
+def test_staff_cannot_pause_another_unit(client, units):
+    hr, library = units
+    client.force_login(staff_of(library, username="librarian"))
+    client.post(reverse("admin:units_unit_changelist"), {"action": "pause_units", "_selected_action": [hr.pk]})
+    hr.refresh_from_db()
+    assert not hr.paused
+
+
+def test_withdraw_marks_every_item_of_the_unit_and_nothing_else(units):
+    hr, library = units
+    EmploymentFactory.create_batch(3, unit=hr)
+    WorkFactory(unit=library)
+    counts = unit_items_withdraw(unit=hr)
+    assert counts == {"works": 0, "employments": 3}
+    assert not Employment.objects.filter(unit=hr, removed_at__isnull=True).exists()
+    assert Work.objects.filter(unit=library, removed_at__isnull=True).count() == 1
+
+
+def test_withdraw_action_in_the_admin(client, units):
+    hr, library = units
+    EmploymentFactory.create_batch(2, unit=hr)
+    client.force_login(staff_of(hr, username="hrstaff"))
+    response = client.post(
+        reverse("admin:units_unit_changelist"), {"action": "withdraw_unit_items", "_selected_action": [hr.pk]},
+        follow=True,
+    )
+    assert "2 employment(s) marked for withdrawal" in response.content.decode()
+
+
+def test_an_api_key_reaches_only_its_units_items(units):
+    from units.services import api_key_create
+
+    hr, library = units
+    EmploymentFactory(unit=hr)
+    WorkFactory(unit=library)
+    key = api_key_create(unit=library, scopes=["works:curate"]).api_key
+    assert unit_scoped(Work.objects.all(), api_key=key).count() == 1
+    assert unit_scoped(Employment.objects.all(), api_key=key).count() == 0
