@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from .api import ResearcherWorksView, ResearcherWorkView
+
+urlpatterns = [
+    path("researchers/<str:institutional_id>/works", ResearcherWorksView.as_view(), name="api-researcher-works"),
+    path("researchers/<str:institutional_id>/works/<int:work_id>", ResearcherWorkView.as_view(),
+         name="api-researcher-work"),
+]

@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "works"
+
+urlpatterns = [
+    path("", views.works_page, name="list"),
+    path("<int:work_id>/preview/", views.work_preview, name="preview"),
+]
