@@ -40,5 +40,28 @@ def sync_schedule_seed(*, using: str = "default") -> bool:
     return True
 
 
+# The periodic full reconcile (webhooks/tasks.py): reads each record with items on it, for
+# what webhooks missed or when the membership has none. ORCID_RECONCILE_INTERVAL_HOURS seeds it.
+RECONCILE_ENTRY_NAME = "ORCID reconcile of all records"
+RECONCILE_ALL_TASK = "putcodes.researchers_reconcile_all"
+
+
+def reconcile_schedule_seed(*, using: str = "default") -> bool:
+    """Create the named reconcile entry (daily unless ORCID_RECONCILE_INTERVAL_HOURS says otherwise)."""
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    if PeriodicTask.objects.using(using).filter(name=RECONCILE_ENTRY_NAME).exists():
+        return False
+    minutes = max(1, round(float(getattr(settings, "ORCID_RECONCILE_INTERVAL_HOURS", 24)) * 60))
+    interval, _ = IntervalSchedule.objects.using(using).get_or_create(every=minutes, period=IntervalSchedule.MINUTES)
+    PeriodicTask.objects.using(using).create(
+        name=RECONCILE_ENTRY_NAME, task=RECONCILE_ALL_TASK, interval=interval,
+        description="Reads each record with the institution's items on it and notes what researchers deleted "
+        "or hid on ORCID (the fallback for missed webhooks); registers missing webhooks.",
+    )
+    return True
+
+
 def _post_migrate(sender, using="default", **kwargs) -> None:
     sync_schedule_seed(using=using)
+    reconcile_schedule_seed(using=using)
