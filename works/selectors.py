@@ -142,19 +142,10 @@ def work_status_counts(*, researcher, search: str = "") -> dict[str, int]:
 
 
 def items_for_works(work_ids: list[int]) -> dict:
-    """Ledger rows of these works by work id, in one query. Uses the sync's selector when it
-    exists (putcodes.selectors.items_for_works), else reads the ledger directly."""
-    if not work_ids:
-        return {}
-    try:
-        from putcodes.selectors import items_for_works as ledger_items_for_works
-    except ImportError:
-        ledger_items_for_works = None
-    if ledger_items_for_works is not None:
-        return ledger_items_for_works(work_ids)
-    from putcodes.models import OrcidItem
+    """Ledger rows of these works by work id, in one query (the sync's selector)."""
+    from putcodes.selectors import items_for_works as ledger_items_for_works
 
-    return {item.work_id: item for item in OrcidItem.objects.filter(work_id__in=work_ids)}
+    return ledger_items_for_works(work_ids)
 
 
 @dataclass
