@@ -10,9 +10,12 @@ researcher did there (the webhook's work, and the periodic fallback for missed c
   so the page reads the record afresh.
 
 Only reads are sent to ORCID, one per kind the researcher has items of (none if they have
-none). The ledger is read before ORCID is, and each change is a conditional UPDATE on the
-state read: an item the sync creates meanwhile is never taken for a deleted one, and an
-item the sync just deleted (withdrawn) is not turned into `deleted_on_orcid`.
+none). So the reconcile does not take the record's write lock (putcodes.locks): holding it
+would make a sync that meets it skip the researcher until the next run. It is safe beside a
+running sync because the ledger is read before ORCID is and each change is a conditional
+UPDATE on the state read: an item the sync creates meanwhile is not in the snapshot, so it
+is never taken for a deleted one, and an item the sync deletes meanwhile ends `withdrawn`
+(the sync's own save comes after ORCID's answer and wins).
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ from django.utils import timezone
 
 from orcid_client.errors import TokenRevoked
 
-from .locks import orcid_record_lock
 from .models import OrcidItem
 
 logger = logging.getLogger("putcodes.reconcile")
@@ -35,8 +37,6 @@ State = OrcidItem.State
 # Items whose put-code is live on ORCID as far as the ledger knows (an ERROR item with a
 # put-code failed an update, but is still there).
 LIVE_STATES = (State.ON_ORCID, State.ERROR)
-# How long a reconcile waits for a sync that is writing the same record.
-LOCK_WAIT_SECONDS = 20.0
 
 
 @dataclass
@@ -63,21 +63,19 @@ def _read(client, kind: str, orcid: str, token: str) -> list:
 
 
 def curation_cache_clear(*, researcher, orcid: str) -> None:
-    """Drop the curation page's cached copy of the record (the works app owns the key)."""
-    try:
-        from works.selectors import orcid_works_cache_clear
-    except ImportError:  # the works page keeps no cache (yet)
-        return
-    orcid_works_cache_clear(researcher=researcher, orcid=orcid)
+    """Drop the curation page's cached copy of the record (the works app owns the key), so
+    its "already on your ORCID record" marks are read afresh."""
+    from works.selectors import orcid_record_works_forget
+
+    orcid_record_works_forget(orcid=orcid)
 
 
 def researcher_reconcile(*, researcher, client=None) -> ReconcileResult:
     """Read `researcher`'s works and employments on ORCID and update the ledger (see the module).
 
-    Skips (with `result.skipped` saying why) a researcher with no active connection, nothing
-    on ORCID, or whose record a sync holds for longer than LOCK_WAIT_SECONDS. When ORCID
-    refuses the token (`invalid_token`) the connection is marked revoked (which emails the
-    researcher) and nothing else changes. Other `OrcidError`s (ORCID unreachable) propagate
+    Skips (with `result.skipped` saying why) a researcher with no active connection or nothing
+    on ORCID. When ORCID refuses the token (`invalid_token`) the connection is marked revoked
+    (which emails the researcher) and nothing else changes. Other `OrcidError`s (ORCID unreachable) propagate
     with the ledger unchanged.
     """
     from connections.selectors import connection_for_user
@@ -89,42 +87,40 @@ def researcher_reconcile(*, researcher, client=None) -> ReconcileResult:
         result.skipped = "no active ORCID connection"
         return result
     orcid = connection.orcid
-    with orcid_record_lock(orcid, wait=LOCK_WAIT_SECONDS) as taken:
-        if not taken:
-            result.skipped = "a sync is writing this record"
-            return result
-        # The ledger first, then ORCID (see the module's docstring).
-        snapshot = list(
-            OrcidItem.objects.filter(researcher=researcher, orcid=orcid, state__in=LIVE_STATES, put_code__isnull=False)
-            .values("pk", "kind", "put_code", "state", "visibility")
-        )
-        kinds = sorted({row["kind"] for row in snapshot})
-        if not kinds:
-            result.skipped = "nothing on ORCID"
-            curation_cache_clear(researcher=researcher, orcid=orcid)
-            return result
-        client = client or _client()
-        on_orcid: dict[str, dict[int, str]] = {}
-        try:
-            token = connection_access_token(connection=connection)
-            for kind in kinds:
-                on_orcid[kind] = {summary.put_code: summary.visibility for summary in _read(client, kind, orcid, token)}
-                result.reads += 1
-        except TokenRevoked as error:
-            connection_mark_revoked(connection=connection, reason=f"ORCID refused the token while reconciling: {error}")
-            result.skipped = "ORCID access revoked"
-            return result
-        now = timezone.now()
-        for row in snapshot:
-            visibility = on_orcid[row["kind"]].get(row["put_code"])
-            same_row = Q(pk=row["pk"], state=row["state"], put_code=row["put_code"])
-            if visibility is None:
-                if OrcidItem.objects.filter(same_row).update(
-                    state=State.DELETED_ON_ORCID, deleted_on_orcid_at=now, updated_at=now
-                ):
-                    result.deleted_on_orcid.append(row["pk"])
-            elif visibility and visibility != row["visibility"]:
-                result.visibility_changed += OrcidItem.objects.filter(same_row).update(visibility=visibility, updated_at=now)
+    # The ledger first, then ORCID (see the module's docstring).
+    snapshot = list(
+        OrcidItem.objects.filter(researcher=researcher, orcid=orcid, state__in=LIVE_STATES, put_code__isnull=False)
+        .values("pk", "kind", "put_code", "state", "visibility")
+    )
+    kinds = sorted({row["kind"] for row in snapshot})
+    if not kinds:
+        result.skipped = "nothing on ORCID"
+        curation_cache_clear(researcher=researcher, orcid=orcid)
+        return result
+    client = client or _client()
+    on_orcid: dict[str, dict[int, str]] = {}
+    try:
+        token = connection_access_token(connection=connection)
+        for kind in kinds:
+            on_orcid[kind] = {summary.put_code: summary.visibility for summary in _read(client, kind, orcid, token)}
+            result.reads += 1
+    except TokenRevoked as error:
+        connection_mark_revoked(connection=connection, reason=f"ORCID refused the token while reconciling: {error}")
+        result.skipped = "ORCID access revoked"
+        return result
+    now = timezone.now()
+    for row in snapshot:
+        visibility = on_orcid[row["kind"]].get(row["put_code"])
+        same_row = Q(pk=row["pk"], state=row["state"], put_code=row["put_code"])
+        if visibility is None:
+            # As the sync records a 404 (putcodes.services): nothing known is on ORCID any more.
+            if OrcidItem.objects.filter(same_row).update(
+                state=State.DELETED_ON_ORCID, deleted_on_orcid_at=now, updated_at=now, content_hash="",
+                attempted_hash="", last_error_status=None, last_error_code=None, last_error_message="", last_error_at=None,
+            ):
+                result.deleted_on_orcid.append(row["pk"])
+        elif visibility and visibility != row["visibility"]:
+            result.visibility_changed += OrcidItem.objects.filter(same_row).update(visibility=visibility, updated_at=now)
     curation_cache_clear(researcher=researcher, orcid=orcid)
     if result.deleted_on_orcid or result.visibility_changed:
         logger.info(
