@@ -126,3 +126,22 @@ def test_an_api_key_reaches_only_its_units_items(units):
     key = api_key_create(unit=library, scopes=["works:curate"]).api_key
     assert unit_scoped(Work.objects.all(), api_key=key).count() == 1
     assert unit_scoped(Employment.objects.all(), api_key=key).count() == 0
+
+
+def test_library_staff_do_not_see_hrs_put_codes_or_works(client, units):
+    from putcodes.models import OrcidItem
+
+    hr, library = units
+    hr_job = EmploymentFactory(unit=hr)
+    OrcidItem.objects.create(unit=hr, researcher=hr_job.researcher, orcid="0000-0002-1825-0097", kind="employment",
+                             local_id="HR-LEDGER-ROW", employment=hr_job, put_code=918273, state="on_orcid")
+    work = WorkFactory(unit=library, title="LIBRARY-WORK")
+    OrcidItem.objects.create(unit=library, researcher=work.researcher, orcid="0000-0002-1825-0097", kind="work",
+                             local_id="LIB-LEDGER-ROW", work=work, put_code=564738, state="on_orcid")
+    WorkFactory(unit=hr, title="HR-WORK")
+    client.force_login(staff_of(library, username="librarian"))
+
+    ledger = client.get(reverse("admin:putcodes_orciditem_changelist")).content.decode()
+    assert "564738" in ledger and "918273" not in ledger
+    works = client.get(reverse("admin:works_work_changelist")).content.decode()
+    assert "LIBRARY-WORK" in works and "HR-WORK" not in works
