@@ -19,7 +19,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import IO
 
 import ijson
@@ -136,7 +136,8 @@ class WorkData:
     public: bool = False
 
     def source_hash(self) -> str:
-        data = asdict(self)
+        # A plain dict of the fields (dataclasses.asdict deep-copies, which is most of the cost).
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
