@@ -8,6 +8,10 @@ from .eligibility import Eligibility, employment_eligibility
 from .models import Employment
 
 
+# What the researcher chose on ORCID, in their words (the ledger records what ORCID reports).
+VISIBILITY_NOTES = {"private": "only you can see it there", "limited": "visible to trusted parties only"}
+
+
 @dataclass(frozen=True)
 class EmploymentRow:
     employment: Employment
@@ -57,6 +61,8 @@ def employments_for_dashboard(*, researcher) -> list[EmploymentRow]:
             label = "On your ORCID record; will be removed at the next update"
         else:
             label = item.get_state_display()
+        if state == "on_orcid" and item.visibility in VISIBILITY_NOTES:
+            label = f"{label} ({VISIBILITY_NOTES[item.visibility]})"
         deleted_on_orcid = state == "deleted_on_orcid"
         rows.append(EmploymentRow(
             employment=employment,
