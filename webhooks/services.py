@@ -231,31 +231,69 @@ def webhooks_register_missing(*, limit: int = 500) -> int:
 # ---------------------------------------------------------------------------------------------
 # Callbacks
 # ---------------------------------------------------------------------------------------------
+def _tasks_in_process() -> bool:
+    return bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False))
+
+
 def webhook_callback_receive(*, orcid: str, token: str) -> bool:
     """ORCID says the record `orcid` changed. Returns False when the URL is not one the portal
-    registered (the caller answers 404). Otherwise queues, after the commit, one reconcile of
-    the researcher unless one was queued in the last ORCID_WEBHOOK_DEBOUNCE_SECONDS.
+    registered (the caller answers 404). Otherwise makes sure the researcher's record is
+    reconciled once for this burst of callbacks, after the commit:
 
-    With a Celery broker the reconcile runs after the window (so it sees the whole burst of
-    changes); with tasks in-process it runs at once.
+    - with a Celery broker, the first callback of a window of ORCID_WEBHOOK_DEBOUNCE_SECONDS
+      queues a reconcile to run when the window ends (so it sees the whole burst); the
+      others in the window are dropped;
+    - with tasks in-process (no broker), the first callback reconciles at once, and if more
+      callbacks come within the window, one more reconcile runs when it ends (on a timer
+      thread), so a change made just after the portal's own writes is not missed.
     """
     subscription = webhook_subscription_verify(orcid=orcid, token=token)
     if subscription is None:
         return False
     window = debounce_seconds()
-    if window > 0 and not cache.add(DEBOUNCE_KEY.format(orcid=orcid), True, timeout=window):
+    user_id = subscription.user_id
+    now = time.time()
+    if window > 0 and not cache.add(DEBOUNCE_KEY.format(orcid=orcid), now, timeout=window):
+        if _tasks_in_process() and cache.add(TRAILING_KEY.format(orcid=orcid), True, timeout=window * 2):
+            started = cache.get(DEBOUNCE_KEY.format(orcid=orcid)) or now
+            _trailing_reconcile_start(orcid=orcid, user_id=user_id, delay=max(started + window - now, 0.05))
         return True
     from django.db.models import F
 
     WebhookSubscription.objects.filter(pk=subscription.pk).update(
         last_callback_at=timezone.now(), callbacks=F("callbacks") + 1
     )
-    user_id = subscription.user_id
+    countdown = 0 if _tasks_in_process() else window
 
     def queue() -> None:
         from .tasks import researcher_reconcile_task
 
-        researcher_reconcile_task.apply_async(args=[user_id], countdown=window)
+        researcher_reconcile_task.apply_async(args=[user_id], countdown=countdown)
 
     transaction.on_commit(queue)
     return True
+
+
+TRAILING_KEY = "webhooks:reconcile-trailing:{orcid}"
+
+
+def _trailing_reconcile_start(*, orcid: str, user_id: int, delay: float) -> None:
+    """In-process only: one more reconcile when the window ends, off the request thread."""
+    from django.db import close_old_connections, connection
+
+    def run() -> None:
+        from .tasks import researcher_reconcile_task
+
+        close_old_connections()
+        try:
+            cache.delete(TRAILING_KEY.format(orcid=orcid))
+            researcher_reconcile_task.apply(args=[user_id])
+        except Exception:  # a timer thread has nobody to raise to
+            logger.exception("Trailing reconcile of %s failed", orcid)
+        finally:
+            connection.close()
+
+    timer = threading.Timer(delay, run)
+    timer.daemon = True
+    timer.name = f"webhook-reconcile-{orcid}"
+    timer.start()

@@ -13,17 +13,29 @@ from webhooks.services import webhook_callback_url
 pytestmark = pytest.mark.django_db
 
 
+class Queued(list):
+    """The reconciles the endpoint queues (user ids), instead of running them."""
+
+    countdowns: list
+    trailing: list
+
+
 @pytest.fixture
 def queued(monkeypatch):
-    """The reconciles the endpoint queues (user ids), instead of running them."""
-    calls: list[int] = []
+    calls = Queued()
+    calls.countdowns, calls.trailing = [], []
 
     class FakeTask:
         @staticmethod
         def apply_async(args, countdown=None):
             calls.append(args[0])
+            calls.countdowns.append(countdown)
 
     monkeypatch.setattr("webhooks.tasks.researcher_reconcile_task", FakeTask)
+    monkeypatch.setattr(
+        "webhooks.services._trailing_reconcile_start",
+        lambda *, orcid, user_id, delay: calls.trailing.append((user_id, delay)),
+    )
     return calls
 
 
@@ -48,12 +60,31 @@ def test_a_registered_callback_answers_204_and_queues_one_reconcile(client, queu
     assert sub.callbacks == 1 and sub.last_callback_at is not None
 
 
-def test_a_burst_of_callbacks_queues_one_reconcile(client, queued, webhooks_on, django_capture_on_commit_callbacks):
+def test_with_a_broker_a_burst_queues_one_reconcile_for_the_end_of_the_window(
+    client, queued, webhooks_on, django_capture_on_commit_callbacks
+):
+    webhooks_on.CELERY_TASK_ALWAYS_EAGER = False
+    webhooks_on.ORCID_WEBHOOK_DEBOUNCE_SECONDS = 30
     sub = subscription()
     with django_capture_on_commit_callbacks(execute=True):
         statuses = {client.post(path_of(sub)).status_code for _ in range(20)}
     assert statuses == {204}
-    assert queued == [sub.user_id]
+    assert queued == [sub.user_id] and queued.countdowns == [30]
+    assert queued.trailing == []
+
+
+def test_in_process_a_burst_reconciles_now_and_once_more_when_the_window_ends(
+    client, queued, webhooks_on, django_capture_on_commit_callbacks
+):
+    webhooks_on.CELERY_TASK_ALWAYS_EAGER = True
+    webhooks_on.ORCID_WEBHOOK_DEBOUNCE_SECONDS = 30
+    sub = subscription()
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(20):
+            client.post(path_of(sub))
+    assert queued == [sub.user_id] and queued.countdowns == [0]
+    (trailing,) = queued.trailing
+    assert trailing[0] == sub.user_id and 0 < trailing[1] <= 30
 
 
 def test_after_the_window_a_new_callback_queues_again(client, queued, webhooks_on, django_capture_on_commit_callbacks):
