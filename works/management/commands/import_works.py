@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import reset_queries
 from tqdm import tqdm
 
 from units.models import Unit
@@ -46,7 +48,15 @@ class Command(BaseCommand):
         bar = tqdm(total=total, unit=" rows", file=sys.stderr, disable=not show_progress, dynamic_ncols=True,
                    mininterval=0.5)
 
+        seen = 0
+
         def on_row(outcome: RowOutcome) -> None:
+            nonlocal seen
+            seen += 1
+            if settings.DEBUG and seen % 1000 == 0:
+                # With DEBUG on, Django keeps every SQL statement (bulk inserts are large):
+                # forget them so a big file imports in flat memory in development too.
+                reset_queries()
             bar.update(1)
             if outcome.outcome == "rejected":
                 self._say(bar, self.style.WARNING(f"{outcome.where}: rejected: {outcome.reason}"))
