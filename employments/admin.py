@@ -1,9 +1,19 @@
-from django.contrib import admin
+import io
 
-from units.permissions import UnitScopedAdminMixin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from units.models import Unit
+from units.permissions import UnitScopedAdminMixin, user_unit_ids
 
 from .eligibility import employment_eligibility
+from .forms import EmploymentsImportForm
 from .models import Employment
+from .services import COLUMNS, employments_import
+
+MAX_SHOWN_ERRORS = 500
 
 
 def _fuzzy(year, month, day) -> str:
@@ -23,6 +33,49 @@ class EmploymentAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
     raw_id_fields = ("researcher",)
     list_select_related = ("unit", "researcher", "orcid_item")
     readonly_fields = ("eligibility", "orcid_state", "put_code", "created_at", "updated_at")
+    change_list_template = "employments/admin_change_list.html"
+
+    def get_urls(self):
+        custom = [path("import/", self.admin_site.admin_view(self.import_view), name="employments_employment_import")]
+        return custom + super().get_urls()
+
+    def import_view(self, request):
+        """Upload HR's file into one of the staff member's units; shows the report."""
+        if not self.has_add_permission(request) and not self.has_change_permission(request):
+            raise PermissionDenied
+        ids = user_unit_ids(request.user)
+        units = Unit.objects.all() if ids is None else Unit.objects.filter(pk__in=ids)
+        form = EmploymentsImportForm(request.POST or None, request.FILES or None, units=units)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            unit, upload = form.cleaned_data["unit"], form.cleaned_data["file"]
+            try:
+                report = employments_import(
+                    unit=unit,
+                    lines=io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline=""),
+                    prune=not form.cleaned_data["partial"],
+                    allow_mass_removal=form.cleaned_data["allow_mass_removal"],
+                )
+            except ValidationError as error:
+                messages.error(request, f"{upload.name}: {' '.join(error.messages)}")
+            except UnicodeDecodeError:
+                messages.error(request, f"{upload.name} is not UTF-8 text; save it as UTF-8 CSV.")
+            else:
+                level = messages.WARNING if report.rejected or report.prune_refused else messages.SUCCESS
+                messages.add_message(request, level, f"{upload.name} into {unit.code}: {report.summary()}")
+                if report.prune_refused:
+                    messages.warning(request, report.prune_refused)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import employments",
+            "form": form,
+            "report": report,
+            "columns": ", ".join(COLUMNS),
+            "errors": report.rejected[:MAX_SHOWN_ERRORS] if report else [],
+            "changelist_url": reverse("admin:employments_employment_changelist"),
+        }
+        return TemplateResponse(request, "employments/admin_import.html", context)
 
     @admin.display(description="start")
     def start(self, obj):

@@ -83,3 +83,24 @@ def test_dashboard_email_form_sets_the_address(client):
     client.post(reverse("notification-email"), {"email": "nonsense"})
     ada.refresh_from_db()
     assert ada.email == "ada@example.edu"
+
+
+def test_hr_staff_upload_hrs_file_in_the_admin(client):
+    from django.contrib.auth.models import Permission
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from employments.models import Employment
+    from tests.fixtures.employments import HrUnitFactory
+
+    hr = HrUnitFactory()
+    staff = UserFactory(username="hrstaff", is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(content_type__app_label="employments"))
+    hr.staff.add(staff)
+    client.force_login(staff)
+    upload = SimpleUploadedFile("hr.csv", b"institutional_id,local_id,department,role_title,start_date,end_date\n"
+                                          b"ada,E1,Chemistry,Professor,2019,\nbob,E2,Physics,Lecturer,soon,\n")
+    response = client.post(reverse("admin:employments_employment_import"), {"unit": hr.pk, "file": upload})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Created 1" in page and "rejected 1" in page and "start_date" in page
+    assert Employment.objects.filter(unit=hr, local_id="E1").exists()

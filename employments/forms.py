@@ -1,0 +1,27 @@
+from django import forms
+
+from units.models import Unit
+
+
+class EmploymentsImportForm(forms.Form):
+    """The admin's upload of HR's file: the same import as `manage.py import_employments`."""
+
+    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), help_text="The unit the employments belong to.")
+    file = forms.FileField(help_text="HR's CSV (UTF-8) with the contract's columns.")
+    partial = forms.BooleanField(
+        required=False, label="Partial file",
+        help_text="Only some of the unit's employments: do not remove the ones the file leaves out (--no-prune).",
+    )
+    allow_mass_removal = forms.BooleanField(
+        required=False, help_text="Remove what the file leaves out even when that is more than half of the unit's employments.",
+    )
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units if units is not None else Unit.objects.all()
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".csv"):
+            raise forms.ValidationError("The file must be a .csv file.")
+        return upload
