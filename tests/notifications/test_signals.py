@@ -63,3 +63,12 @@ def test_revoked_connection_emails_a_reconnect_link_once(django_capture_on_commi
         connection_mark_revoked(connection=connection, reason="invalid_token")
     (email,) = mail.outbox
     assert "/orcid/connect/" in email.body
+
+
+def test_sso_sign_in_brings_the_address(client, settings):
+    from django.contrib.auth import get_user_model
+
+    settings.PORTAL_REMOTE_USER_HEADER = "X-Remote-User"
+    settings.PORTAL_REMOTE_EMAIL_HEADER = "X-Remote-Mail"
+    client.get("/", HTTP_X_REMOTE_USER="ada", HTTP_X_REMOTE_MAIL="ada@stanford.edu")
+    assert get_user_model().objects.get(username="ada").email == "ada@stanford.edu"
