@@ -39,6 +39,17 @@ SELF_TYPES = frozenset(
         "hal", "source-work-id",
     }
 )
+# Every identifier type ORCID knows, by API name (https://pub.orcid.org/v3.0/identifiers);
+# ORCID refuses a work carrying any other.
+ORCID_IDENTIFIER_TYPES = frozenset(
+    {
+        "agr", "ark", "arxiv", "asin", "asin-tld", "authenticusid", "bibcode", "cba", "cgn", "cienciaiul", "cit",
+        "cstr", "ctx", "dnb", "doi", "eid", "emdb", "empiar", "ethos", "grant_number", "hal", "handle", "hir",
+        "isbn", "ismn", "issn", "jfm", "jstor", "k10plus", "kuid", "lccn", "lensid", "mr", "oclc", "ol", "osti",
+        "other-id", "pat", "pdb", "pmc", "pmid", "ppr", "proposal-id", "raid", "rfc", "rrid", "source-work-id",
+        "ssrn", "uri", "urn", "wosuid", "zbl",
+    }
+)
 # Types that name the container (journal, series), never the work itself.
 PART_OF_ONLY_TYPES = frozenset({"issn"})
 # Work types whose ISBN is that of the book they are part of.

@@ -33,7 +33,7 @@ from functools import lru_cache
 from django.conf import settings
 from lxml import etree
 
-from orcid_client.identifiers import external_id_relationship, external_id_url
+from orcid_client.identifiers import ORCID_IDENTIFIER_TYPES, external_id_relationship, external_id_url
 
 from .models import Work, WorkType
 
@@ -205,11 +205,16 @@ def _external_ids(work: Work, work_type: str, notes: list[str]) -> list[External
         value = clean_text(str(item.get("value") or ""))
         if not id_type or not value:
             continue
+        if id_type not in ORCID_IDENTIFIER_TYPES:
+            notes.append(f"ORCID does not know the identifier type '{id_type}'; it is left out.")
+            continue
         if len(value) > EXTERNAL_ID_VALUE_MAX:
             notes.append(f"The {id_type} identifier is too long for ORCID; it is left out.")
             continue
         relationship = item.get("relationship") or external_id_relationship(work_type, id_type)
-        if relationship not in {"self", "part-of", "version-of", "funded-by"}:
+        # funded-by is for grants only (ORCID refuses it on other types); anything unknown is
+        # replaced by the relationship ORCID expects for the type.
+        if relationship not in {"self", "part-of", "version-of"}:
             relationship = external_id_relationship(work_type, id_type)
         key = (id_type, value.lower())
         if key in seen:
