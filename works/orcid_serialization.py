@@ -265,7 +265,7 @@ def _bibtex_escape(value: str) -> str:
 
 def _bibtex(work, title, subtitle, journal_title, year, month, external_ids, contributors, work_type) -> str:
     entry_type = _BIBTEX_TYPES.get(work_type, "misc")
-    key = re.sub(r"[^A-Za-z0-9_-]", "", f"{work.unit_id or ''}-{work.local_id}")[:60] or "work"
+    key = re.sub(r"[^A-Za-z0-9_:.-]", "", work.local_id or "")[:60] or "work"
     fields: list[tuple[str, str]] = []
     names = [c.name for c in contributors if c.name and c.role == "author"]
     if names:

@@ -7,6 +7,7 @@ import itertools
 import re
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -183,3 +184,21 @@ def test_the_sql_filter_agrees_with_the_status_rule(ada):
     for status in WorkStatus.ALL:
         got = set(works_for_researcher(researcher=ada).filter(status_q(status)).values_list("pk", flat=True))
         assert got == {pk for pk, s in expected.items() if s == status}, status
+
+
+def test_a_record_that_cannot_be_read_does_not_break_the_page(settings):
+    """ORCID unreachable: the page still lists the works and says it could not read the record."""
+    from tests.fixtures.connections import OrcidConnectionFactory
+
+    settings.ORCID_BASE_URL = settings.ORCID_API_URL = "http://127.0.0.1:9"  # nothing listens there
+    cache.clear()
+    ada = ResearcherFactory(username="ada")
+    OrcidConnectionFactory(user=ada)
+    WorkFactory(researcher=ada, title="Still listed")
+    browser = Client()
+    browser.force_login(ada)
+    response = browser.get("/works/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Still listed" in page
+    assert "We could not read your ORCID record just now" in page
