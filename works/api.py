@@ -40,8 +40,10 @@ IID = OpenApiParameter("institutional_id", str, OpenApiParameter.PATH, descripti
 def _researcher(request, institutional_id: str):
     """The researcher the call is about, or 404 (for a session: only the signed-in user)."""
     institutional_id = institutional_id.strip().lower()
-    if request_api_key(request) is None and request.user.get_username() != institutional_id:
-        raise NotFound(NOT_FOUND)
+    if request_api_key(request) is None:
+        if request.user.get_username().lower() != institutional_id:
+            raise NotFound(NOT_FOUND)
+        return request.user
     researcher = get_user_model().objects.filter(username=institutional_id).first()
     if researcher is None:
         raise NotFound(NOT_FOUND)
@@ -90,7 +92,8 @@ class ResearcherWorkView(APIView):
     )
     def patch(self, request, institutional_id: str, work_id: int):
         researcher = _researcher(request, institutional_id)
-        work = _works(request, researcher).filter(pk=work_id).first()
+        # Ids beyond a 64-bit integer exist in no database: 404, not an overflow.
+        work = _works(request, researcher).filter(pk=work_id).first() if 0 < work_id < 2**63 else None
         if work is None:
             raise NotFound("No such work for this researcher.")
         serializer = WorkApprovalSerializer(data=request.data)

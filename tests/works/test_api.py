@@ -149,3 +149,9 @@ def test_the_openapi_schema_describes_the_works_endpoints():
     work_schema = schema["components"]["schemas"]["Work"]
     assert set(work_schema["properties"]) == FIELDS
     assert work_schema["properties"]["approved"].get("nullable") is True
+
+
+def test_an_id_beyond_any_database_is_404(ada, ada_session):
+    response = ada_session.patch(f"/api/v1/researchers/ada/works/{2**70}", {"approved": True},
+                                 content_type="application/json")
+    assert response.status_code == 404
