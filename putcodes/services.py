@@ -183,7 +183,9 @@ def researcher_plan(*, researcher, orcid: str, units: Sequence[Any] | None = Non
     ledger: what to create, update, delete, reconcile. Reads only the database."""
     plan = Plan()
     for kind in KINDS.values():
-        items = OrcidItem.objects.filter(researcher=researcher, kind=kind.kind, orcid=orcid)
+        # Rows on another iD (the researcher connected a different record since) are not
+        # this record's: their items are written afresh here, reusing the row.
+        items = OrcidItem.objects.filter(researcher=researcher, kind=kind.kind)
         if units is not None:
             items = items.filter(unit__in=units)
         by_obj: dict[int, OrcidItem] = {}
@@ -196,16 +198,21 @@ def researcher_plan(*, researcher, orcid: str, units: Sequence[Any] | None = Non
                 by_obj[obj_id] = item
         for obj in kind.objects(researcher, units):
             item = by_obj.pop(obj.pk, None)
-            _plan_one(plan, kind, obj, item, connection)
+            _plan_one(plan, kind, obj, item, connection, orcid)
         # Items whose local object is gone (deleted outright) or moved to another researcher.
         for item in orphans + list(by_obj.values()):
-            _plan_one(plan, kind, None, item, connection)
+            _plan_one(plan, kind, None, item, connection, orcid)
     return plan
 
 
-def _plan_one(plan: Plan, kind: ItemKind, obj, item: OrcidItem | None, connection) -> None:
+def _plan_one(plan: Plan, kind: ItemKind, obj, item: OrcidItem | None, connection, orcid: str) -> None:
     unit = obj.unit if obj is not None else (item.unit if item is not None else None)
     paused = bool(unit is not None and unit.paused)
+    if item is not None and item.orcid != orcid:
+        # On another record, out of reach without its token: only a new write here is ours.
+        if obj is not None and not paused and kind.eligible(obj):
+            plan.creates.append(Entry(kind, obj, item, kind.content_hash(obj)))
+        return
     if item is not None and item.state == State.OUTCOME_UNKNOWN:
         # Whatever happens next, first learn whether the lost POST happened.
         if paused:
@@ -467,10 +474,13 @@ class _ResearcherSync:
                 item = entry.item
                 if item is None:
                     obj = entry.obj
-                    item = OrcidItem(
-                        unit=obj.unit, researcher=self.researcher, kind=kind.kind, local_id=obj.local_id,
-                        **{kind.fk: obj},
-                    )
+                    # A row of this item may exist under another researcher (the unit moved
+                    # the item to someone else): the unit's item has one row, reused.
+                    item = OrcidItem.objects.filter(unit=obj.unit, kind=kind.kind, local_id=obj.local_id).first()
+                    if item is None:
+                        item = OrcidItem(unit=obj.unit, kind=kind.kind, local_id=obj.local_id)
+                    item.researcher = self.researcher
+                    setattr(item, kind.fk, obj)
                     entry.item = item
                 item.orcid = self.orcid
                 item.put_code = None
@@ -902,6 +912,7 @@ def sync_run_execute(
     client = client or _new_client()
     User = get_user_model()
     in_memory_sqlite = _in_memory_sqlite()
+    sequential = workers == 1 or len(researcher_ids) <= 1 or in_memory_sqlite or db_connection.in_atomic_block
 
     def one(researcher_id: int) -> None:
         try:
@@ -916,13 +927,14 @@ def sync_run_execute(
             }])
             _run_add(run, counts, researcher_done=True)
         finally:
-            if not in_memory_sqlite:
-                db_connection.close()
+            if not sequential:
+                db_connection.close()  # each worker thread's own connection
 
     try:
         done = 0
-        if workers == 1 or len(researcher_ids) <= 1 or in_memory_sqlite:
-            # An in-memory SQLite database (tests) cannot be shared by threads safely.
+        if sequential:
+            # Threads would not see this transaction's uncommitted rows, and an in-memory
+            # SQLite database (tests) cannot be shared by threads safely: one at a time.
             for researcher_id in researcher_ids:
                 one(researcher_id)
                 done += 1
