@@ -830,12 +830,13 @@ def sync_run_start(
     return SyncRun.objects.create(trigger=trigger, triggered_by=triggered_by[:200], unit=unit, researcher=researcher)
 
 
-def _run_add(run: SyncRun | None, counts: SyncCounts, *, researcher_done: bool = False) -> None:
+def _run_add(run: SyncRun | None, counts: SyncCounts, *, researcher_done: bool = False, researchers_done: int = 0) -> None:
     if run is None:
         return
     updates = {name: F(name) + getattr(counts, name) for name in SyncCounts.OUTCOMES if getattr(counts, name)}
-    if researcher_done:
-        updates["researchers_done"] = F("researchers_done") + 1
+    researchers_done += 1 if researcher_done else 0
+    if researchers_done:
+        updates["researchers_done"] = F("researchers_done") + researchers_done
     errors = counts.errors
     if errors:
         updates["error_count"] = F("error_count") + len(errors)
@@ -914,18 +915,21 @@ def sync_run_execute(
     in_memory_sqlite = _in_memory_sqlite()
     sequential = workers == 1 or len(researcher_ids) <= 1 or in_memory_sqlite or db_connection.in_atomic_block
 
+    totals = _RunTotals(run)
+
     def one(researcher_id: int) -> None:
         try:
             researcher = User.objects.filter(pk=researcher_id).first()
+            counts = SyncCounts()
             if researcher is not None:
-                researcher_sync(researcher=researcher, run=run, units=units, client=client)
+                counts = researcher_sync(researcher=researcher, run=None, units=units, client=client)
+            totals.add(counts)
         except Exception as error:  # one researcher's failure must not stop the run
             logger.exception("Sync of researcher %s failed", researcher_id)
-            counts = SyncCounts(failed=1, errors=[{
+            totals.add(SyncCounts(failed=1, errors=[{
                 "item_id": None, "researcher_id": researcher_id, "status": None, "error_code": None,
                 "message": f"{type(error).__name__}: {error}"[:2000],
-            }])
-            _run_add(run, counts, researcher_done=True)
+            }]))
         finally:
             if not sequential:
                 db_connection.close()  # each worker thread's own connection
@@ -949,13 +953,54 @@ def sync_run_execute(
                     if progress:
                         progress(done, len(researcher_ids))
     finally:
+        totals.flush()
+        _run_add_stats(run, client)
         if own_client:
-            _run_add_stats(run, client)
             client.close()
-        else:
-            _run_add_stats(run, client)
         close_old_connections()
     return sync_run_finish(run=run)
+
+
+class _RunTotals:
+    """Adds researchers' counts to a run in memory and writes them every few seconds (so the
+    admin sees a long run progress), instead of one UPDATE per researcher."""
+
+    FLUSH_SECONDS = 2.0
+
+    def __init__(self, run: SyncRun) -> None:
+        import threading
+        import time
+
+        self._time = time.monotonic
+        self._lock = threading.Lock()
+        self._run = run
+        self._pending = SyncCounts()
+        self._done = 0
+        self._flushed_at = self._time()
+
+    def add(self, counts: SyncCounts) -> None:
+        with self._lock:
+            self._pending.add(counts)
+            self._done += 1
+            if self._time() - self._flushed_at < self.FLUSH_SECONDS:
+                return
+            pending, done = self._take()
+        self._write(pending, done)
+
+    def _take(self) -> tuple[SyncCounts, int]:
+        pending, done = self._pending, self._done
+        self._pending, self._done = SyncCounts(), 0
+        self._flushed_at = self._time()
+        return pending, done
+
+    def _write(self, pending: SyncCounts, done: int) -> None:
+        if done:
+            _run_add(self._run, pending, researchers_done=done)
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, done = self._take()
+        self._write(pending, done)
 
 
 def _in_memory_sqlite() -> bool:
