@@ -90,8 +90,9 @@ class ResearcherWorkView(APIView):
                    **ERRORS},
         tags=["works"],
     )
-    def patch(self, request, institutional_id: str, work_id: int):
+    def patch(self, request, institutional_id: str, work_id):
         researcher = _researcher(request, institutional_id)
+        work_id = int(work_id)
         # Ids beyond a 64-bit integer exist in no database: 404, not an overflow.
         work = _works(request, researcher).filter(pk=work_id).first() if 0 < work_id < 2**63 else None
         if work is None:
