@@ -1,0 +1,115 @@
+"""webhooks/services.py over real HTTP: the simulator holds the portal's callbacks and calls
+them when a record changes; the portal (pytest-django's live_server) reconciles."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from connections.models import OrcidConnection
+from connections.services import connection_connect, connection_disconnect
+from putcodes.models import OrcidItem
+from putcodes.services import researcher_sync
+from tests.fixtures.connections import OrcidConnectionFactory
+from tests.fixtures.works import UserFactory, WorkFactory
+from webhooks.models import WebhookSubscription
+from webhooks.services import webhook_register, webhook_unregister
+
+pytest.importorskip("tests.fixtures.simulator", reason="the ORCID simulator's fixture is not there yet")
+
+
+def wait_for(condition, *, timeout: float = 15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting")
+
+
+def webhooks_of(orcid_simulator, orcid: str) -> list[str]:
+    return [hook["url"] for hook in orcid_simulator.record(orcid)["webhooks"]]
+
+
+@pytest.mark.django_db
+def test_connecting_registers_a_callback_and_disconnecting_removes_it(
+    orcid_simulator, webhooks_on, settings, django_capture_on_commit_callbacks
+):
+    settings.ORCID_BASE_URL = settings.ORCID_API_URL = orcid_simulator.url
+    settings.PORTAL_BASE_URL = "https://orcid.example.edu"
+    record = orcid_simulator.create_record(name="Ada Lovelace")
+    ada = UserFactory(username="ada")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        connection = connection_connect(
+            user=ada, orcid=record["orcid"], name="Ada Lovelace", access_token=record["access_token"],
+            refresh_token=record.get("refresh_token", ""), expires_at=None,
+            scopes=["/authenticate", "/activities/update", "/read-limited"],
+        )
+
+    (url,) = webhooks_of(orcid_simulator, record["orcid"])
+    assert url.startswith(f"https://orcid.example.edu/webhooks/orcid/{record['orcid']}/")
+    assert WebhookSubscription.objects.get(orcid=record["orcid"]).state == "registered"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        connection_disconnect(connection=connection, remove_items=False)
+
+    assert webhooks_of(orcid_simulator, record["orcid"]) == []
+    assert WebhookSubscription.objects.get(orcid=record["orcid"]).state == "unregistered"
+
+
+@pytest.mark.django_db
+def test_registering_twice_keeps_one_callback_and_reconnecting_after_a_disconnect_makes_a_new_url(
+    orcid_simulator, webhooks_on, settings
+):
+    settings.ORCID_BASE_URL = settings.ORCID_API_URL = orcid_simulator.url
+    record = orcid_simulator.create_record(name="Ada Lovelace")
+    connection = OrcidConnectionFactory(orcid=record["orcid"], access_token_plain=record["access_token"])
+    webhook_register(connection=connection)
+    webhook_register(connection=connection)
+    (first,) = webhooks_of(orcid_simulator, record["orcid"])
+
+    webhook_unregister(orcid=record["orcid"])
+    webhook_register(connection=connection)
+    (second,) = webhooks_of(orcid_simulator, record["orcid"])
+    assert second != first
+
+
+@pytest.mark.django_db
+def test_webhooks_disabled_registers_nothing(orcid_simulator, settings):
+    settings.ORCID_BASE_URL = settings.ORCID_API_URL = orcid_simulator.url
+    record = orcid_simulator.create_record(name="Ada Lovelace")
+    connection = OrcidConnectionFactory(orcid=record["orcid"], access_token_plain=record["access_token"])
+    assert webhook_register(connection=connection) is None
+    assert webhooks_of(orcid_simulator, record["orcid"]) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_work_the_researcher_deletes_on_orcid_is_marked_through_the_webhook_and_not_recreated(
+    orcid_simulator, live_server, webhooks_on, settings
+):
+    settings.ORCID_BASE_URL = settings.ORCID_API_URL = orcid_simulator.url
+    settings.PORTAL_BASE_URL = live_server.url
+    settings.ORCID_WEBHOOK_DEBOUNCE_SECONDS = 1
+    record = orcid_simulator.create_record(name="Ada Lovelace")
+    orcid = record["orcid"]
+    ada = UserFactory(username="ada")
+    connection = OrcidConnectionFactory(user=ada, orcid=orcid, access_token_plain=record["access_token"])
+    webhook_register(connection=connection)
+    work = WorkFactory(researcher=ada, eligible=True)
+    researcher_sync(researcher=ada)
+    item = OrcidItem.objects.get(work=work)
+    assert item.state == "on_orcid"
+
+    # The researcher deletes it on ORCID, right after the portal's own write (inside the window).
+    orcid_simulator.researcher_delete(orcid, item.put_code)
+
+    wait_for(lambda: OrcidItem.objects.get(pk=item.pk).state == "deleted_on_orcid")
+    subscription = WebhookSubscription.objects.get(orcid=orcid)
+    assert subscription.callbacks >= 1
+    counts = researcher_sync(researcher=ada)
+    assert counts.created == 0
+    assert [i for i in orcid_simulator.record(orcid)["items"] if i["kind"] == "work"] == []
+    assert OrcidConnection.objects.get(pk=connection.pk).status == "active"
