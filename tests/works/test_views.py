@@ -156,6 +156,12 @@ def test_the_page_runs_a_fixed_number_of_queries_whatever_the_count(ada, ada_cli
         for work in Work.objects.filter(unit=unit, local_id__in=[f"q-{i}" for i in range(start, start + n, 5)]):
             ledger(work, state="on_orcid", put_code=work.pk)
 
+    # Connected, with the record's works in the cache (as after a first visit).
+    from tests.fixtures.connections import OrcidConnectionFactory
+    from works.selectors import _cache_key
+
+    connection = OrcidConnectionFactory(user=ada)
+    cache.set(_cache_key(connection.orcid), {"ok": True, "message": "", "other_sources": {"doi:10.5555/q.7": ["Crossref"]}})
     add(10, 0)
     with django_assert_max_num_queries(12) as small:
         assert ada_client.get("/works/").status_code == 200
@@ -166,6 +172,7 @@ def test_the_page_runs_a_fixed_number_of_queries_whatever_the_count(ada, ada_cli
     assert len(large.captured_queries) == len(small.captured_queries)
     assert "of 2,000" in response.content.decode()
     print("queries per page:", len(large.captured_queries))
+    assert "from Crossref" in ada_client.get("/works/?q=q-7").content.decode()
 
 
 def test_the_sql_filter_agrees_with_the_status_rule(ada):
