@@ -525,10 +525,15 @@ class _ResearcherSync:
             self._back_to_pending(chunk)
             self._revoked(error)
             raise _StopWriting() from None
-        except OrcidError as error:  # Unavailable, RateLimited, or a refusal of the whole call
+        except Unavailable as error:  # 5xx, 503 or no answer after the retries: next run
             self._back_to_pending(chunk, error)
             self.counts.failed += len(chunk)
             self.counts.errors.append(_error_note(None, error, self.researcher))
+            return
+        except OrcidError as error:  # ORCID refused the whole call (403 scope, 400): per item
+            with transaction.atomic():
+                for entry in chunk:
+                    self._refused(entry.item, error, entry.content_hash)
             return
         duplicates: list[tuple[Entry, Duplicate]] = []
         revoked: OrcidError | None = None

@@ -1,0 +1,236 @@
+"""Benchmark of the sync against the ORCID simulator with ORCID-like latency and rate limit.
+
+    .venv/bin/python benchmarks/bench_sync.py                      # 2,000 researchers x 25 works
+    .venv/bin/python benchmarks/bench_sync.py --researchers 100    # a quick run
+
+Starts the simulator as a subprocess (`manage.py orcid_simulator`) with 100-200 ms latency per
+call and its 24 requests/s limit, loads researchers, connections and approved works into a
+fresh SQLite database under a temporary directory, then measures three runs:
+  1. the first push (every work created),
+  2. a run with nothing changed,
+  3. a run with 1% of the works changed.
+It prints API calls per written work, wall time against the rate-limit floor (calls / 24/s),
+the no-change run's time and write calls, and peak memory (RSS) of this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise SystemExit(f"The simulator did not start at {url}")
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--researchers", type=int, default=2000)
+    parser.add_argument("--works", type=int, default=25, help="works per researcher")
+    parser.add_argument("--latency-min", type=int, default=100, help="ms")
+    parser.add_argument("--latency-max", type=int, default=200, help="ms")
+    parser.add_argument("--rate", type=float, default=24.0, help="requests/s (ORCID's member limit)")
+    parser.add_argument("--burst", type=int, default=40)
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--changed", type=float, default=0.01, help="share of works changed in run 3")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-sync-"))
+    port = _free_port()
+    sim_url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "PORTAL_ENV_FILE": "/nonexistent",
+        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        "ORCID_BASE_URL": sim_url,
+        "ORCID_API_URL": sim_url,
+        "ORCID_REQUESTS_PER_SECOND": str(args.rate),
+        "ORCID_BURST": str(args.burst),
+        "ORCID_WEBHOOKS_ENABLED": "false",
+        "PORTAL_VAR_DIR": str(workdir / "var"),
+        "LOG_LEVEL": "WARNING",
+        "CELERY_BROKER_URL": "",
+        "REDIS_URL": "",
+    }
+    os.environ.update(env)
+    sim_log = open(workdir / "simulator.log", "w")
+    simulator = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "orcid_simulator", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, env={**env, "DATABASE_URL": f"sqlite:///{workdir / 'sim.sqlite3'}"},
+        stdout=sim_log, stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_for(f"{sim_url}/_simulator/")
+        _run(args, sim_url, workdir)
+    finally:
+        simulator.terminate()
+        try:
+            simulator.wait(10)
+        except subprocess.TimeoutExpired:
+            simulator.kill()
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print(f"(kept {workdir})")
+
+
+def _control(sim_url: str, path: str, payload: dict) -> dict:
+    response = requests.post(f"{sim_url}/_simulator/{path}", json=payload, timeout=30)
+    response.raise_for_status()
+    return response.json() if response.content else {}
+
+
+def _run(args, sim_url: str, workdir: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orcid_portal.settings")
+    import django
+
+    django.setup()
+    import logging
+
+    logging.getLogger("orcid_client").setLevel(logging.WARNING)
+    from django.core.management import call_command
+
+    t = time.monotonic()
+    call_command("migrate", verbosity=0)
+    print(f"database migrated in {time.monotonic() - t:.1f} s")
+    researchers = _load(args, sim_url)
+    n_works = args.researchers * args.works
+    # ORCID's latency and limit, from now on (the set-up above ran at full speed).
+    _control(sim_url, "faults", {"latency_ms": [args.latency_min, args.latency_max]})
+    _control(sim_url, "rate-limit", {"rate": args.rate, "burst": args.burst})
+
+    from putcodes.models import SyncRun
+    from putcodes.services import sync_run_execute, sync_run_start
+
+    def one_run(label: str) -> SyncRun:
+        run = sync_run_start(triggered_by=f"benchmark: {label}", trigger=SyncRun.Trigger.COMMAND)
+        started = time.monotonic()
+        run = sync_run_execute(run=run, workers=args.workers)
+        run.wall = time.monotonic() - started
+        calls = run.api_writes + run.api_reads
+        floor = calls / args.rate
+        print(f"\n== {label}")
+        print(f"   {run.summary_line()}")
+        print(f"   ORCID calls: {run.api_writes} writes, {run.api_reads} reads, {run.api_retries} retries")
+        print(f"   wall {run.wall:.1f} s; rate-limit floor {floor:.1f} s ({calls} calls / {args.rate:g}/s)"
+              + (f"; throughput {calls / run.wall:.1f} calls/s = {100 * calls / run.wall / args.rate:.0f}% of the limit"
+                 if calls else ""))
+        print(f"   peak RSS so far {_peak_rss_mb():.0f} MB")
+        return run
+
+    first = one_run(f"first push: {args.researchers} researchers x {args.works} works = {n_works} works")
+    print(f"   write calls per created work: {first.api_writes / max(first.created, 1):.3f}")
+    second = one_run("no change")
+    changed = _change(args.changed)
+    third = one_run(f"{100 * args.changed:g}% changed ({changed} works)")
+    print(f"   write calls per updated work: {third.api_writes / max(third.updated, 1):.3f}")
+
+    print("\n== Summary")
+    floor = (first.api_writes + first.api_reads) / args.rate
+    print(f"first push: {first.api_writes / max(first.created, 1):.3f} write calls per created work (target <= 0.05); "
+          f"{first.wall:.1f} s against a floor of {floor:.1f} s = {100 * floor / first.wall:.0f}% of the rate limit "
+          "(target >= 90%)")
+    print(f"no-change run over {n_works} works: {second.wall:.1f} s (target < 30 s), {second.api_writes} write calls "
+          "(target 0)")
+    print(f"1% changed: {third.updated} updated with {third.api_writes} write calls in {third.wall:.1f} s")
+    print(f"peak memory (RSS) of the portal process: {_peak_rss_mb():.0f} MB (target < 500 MB)")
+
+
+def _load(args, sim_url: str) -> list:
+    """Researchers with connections to fresh simulator records, and approved works."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.utils import timezone
+
+    from connections.crypto import token_encrypt
+    from connections.models import OrcidConnection
+    from units.models import Unit
+    from works.models import Work
+
+    started = time.monotonic()
+    User = get_user_model()
+    unit, _ = Unit.objects.get_or_create(code="library", defaults={"name": "University Library"})
+    now = timezone.now()
+    session = requests.Session()
+    records = []
+    for i in range(args.researchers):
+        response = session.post(f"{sim_url}/_simulator/records", json={"name": f"Researcher {i}"}, timeout=30)
+        response.raise_for_status()
+        records.append(response.json())
+    with transaction.atomic():
+        users = User.objects.bulk_create(
+            [User(username=f"bench{i:05d}", first_name="Bench", last_name=f"Researcher {i}") for i in range(args.researchers)]
+        )
+        users = list(User.objects.filter(username__startswith="bench").order_by("username"))
+        OrcidConnection.objects.bulk_create([
+            OrcidConnection(
+                user=user, orcid=record["orcid"], name=user.last_name, scopes=["/activities/update", "/read-limited"],
+                access_token_encrypted=token_encrypt(record["access_token"]),
+                refresh_token_encrypted=token_encrypt(record.get("refresh_token") or ""),
+                expires_at=now + timezone.timedelta(days=3650), connected_at=now,
+            )
+            for user, record in zip(users, records)
+        ])
+        works = []
+        for u, user in enumerate(users):
+            for w in range(args.works):
+                n = u * args.works + w
+                work = Work(
+                    unit=unit, researcher=user, local_id=f"bench-{n:07d}", title=f"On the benchmark, part {n}",
+                    work_type="journal-article", publication_year=2000 + n % 25, publication_month=1 + n % 12,
+                    journal_title="Journal of Benchmarks",
+                    external_ids=[{"type": "doi", "value": f"10.5555/bench.{n:07d}", "relationship": "self"}],
+                    contributors=[{"name": f"Bench Researcher {u}", "orcid": "", "role": "author"}],
+                    public=True, approved=True, approved_at=now, approved_by=user.username,
+                )
+                work.refresh_derived_fields()
+                works.append(work)
+        Work.objects.bulk_create(works, batch_size=2000)
+    print(f"loaded {args.researchers} researchers, {len(works)} works in {time.monotonic() - started:.1f} s")
+    return users
+
+
+def _change(share: float) -> int:
+    from works.models import Work
+
+    ids = list(Work.objects.values_list("id", flat=True))
+    chosen = random.Random(1).sample(ids, max(1, int(len(ids) * share)))
+    for pk in chosen:
+        Work.objects.filter(pk=pk).update(title=f"Revised title {pk}")
+    return len(chosen)
+
+
+if __name__ == "__main__":
+    main()
