@@ -364,7 +364,7 @@ class _ResearcherSync:
                 self.counts.skipped += plan.writes
                 return
             for kind in {e.kind.kind: e.kind for e in plan.unknown}.values():
-                if not self._reconcile(kind, [e for e in plan.unknown if e.kind is kind], count=False):
+                if self._reconcile(kind, [e for e in plan.unknown if e.kind is kind], count=False) is None:
                     # The record could not be read: nothing else is written until it can be.
                     self.counts.failed += plan.writes
                     return
@@ -500,7 +500,7 @@ class _ResearcherSync:
                     self._note_error(item, error)
                 item.save()
 
-    def _create(self, kind: ItemKind, chunk: list[Entry]) -> None:
+    def _create(self, kind: ItemKind, chunk: list[Entry], *, attempt: int = 1) -> None:
         token = self.token()
         bodies = [kind.body(entry.obj) for entry in chunk]
         self._mark_unknown(kind, chunk)
@@ -519,7 +519,12 @@ class _ResearcherSync:
         except OutcomeUnknown as error:
             logger.warning("Lost the answer of a POST to %s (%d item(s)); reconciling", self.orcid, len(chunk))
             self.counts.errors.append(_error_note(None, error, self.researcher))
-            self._reconcile(kind, chunk, count=True)
+            missing = self._reconcile(kind, chunk, count=True)
+            if missing and attempt < 2:
+                # The record says these were not created: sending them again cannot duplicate.
+                self._create(kind, missing, attempt=attempt + 1)
+            elif missing:
+                self.counts.failed += len(missing)
             return
         except TokenRevoked as error:
             self._back_to_pending(chunk)
@@ -628,29 +633,30 @@ class _ResearcherSync:
             qs = qs.exclude(pk=exclude)
         return set(qs.values_list("put_code", flat=True))
 
-    def _reconcile(self, kind: ItemKind, entries: list[Entry], *, count: bool) -> bool:
+    def _reconcile(self, kind: ItemKind, entries: list[Entry], *, count: bool) -> list[Entry] | None:
         """Learn from the record which of `entries` (POSTs whose answer was lost) happened.
 
         Found: the put-code is recorded with the hash of what was sent. Not found: the item is
-        pending again. Returns False when the record could not be read (the items stay
-        `outcome_unknown`, to be reconciled first next run)."""
+        pending again. Returns the entries not found, or None when the record could not be
+        read (the items stay `outcome_unknown`, to be reconciled first next run)."""
         try:
             summaries = kind.read(self.client, self.orcid, self.token())
         except _StopWriting:
-            return False
+            return None
         except TokenRevoked as error:
             self._revoked(error)
-            return False
+            return None
         except OrcidError as error:
             self.counts.errors.append(_error_note(None, error, self.researcher))
             if count:
                 self.counts.failed += len(entries)
-            return False
+            return None
         ids = [e.item.pk for e in entries if e.item is not None and e.item.pk]
         taken = self._owned_put_codes(kind) - set(
             OrcidItem.objects.filter(pk__in=ids).exclude(put_code__isnull=True).values_list("put_code", flat=True)
         )
         now = timezone.now()
+        missing: list[Entry] = []
         with transaction.atomic():
             for entry in entries:
                 item = entry.item
@@ -673,9 +679,8 @@ class _ResearcherSync:
                     item.state = State.PENDING
                     item.attempted_hash = ""
                     item.save()
-                    if count:
-                        self.counts.failed += 1
-        return True
+                    missing.append(entry)
+        return missing
 
 
 def _connection_of(researcher):
