@@ -346,7 +346,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A researcher's sync is at most a few hundred calls at 24/s; 10 minutes means something hangs.
 CELERY_TASK_SOFT_TIME_LIMIT = 600
 CELERY_TASK_TIME_LIMIT = 660
+# The schedule lives in django-celery-beat's tables (admins see and change it there); its named
+# sync entry is seeded once from ORCID_SYNC_INTERVAL_HOURS after migrate (putcodes/schedule.py),
+# so no CELERY_BEAT_SCHEDULE here: beat would overwrite the admin's changes with it.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Researchers synced at once in one process (orcid_sync, the in-process scheduled run): enough
+# to keep the shared rate limit busy while ORCID takes 100-200 ms per call.
+ORCID_SYNC_WORKERS = env.int("ORCID_SYNC_WORKERS", default=8)
 CELERY_TIMEZONE = TIME_ZONE
 # Redis for the shared rate limiter and per-iD locks; the broker's Redis unless set apart.
 REDIS_URL = env.str("REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")

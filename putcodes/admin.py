@@ -58,6 +58,18 @@ def sync_selected_researchers(modeladmin, request, queryset):
     sync_researchers_now(modeladmin, request, queryset.values_list("researcher_id", flat=True))
 
 
+@admin.action(description="Sync the selected researchers with ORCID now", permissions=["change"])
+def sync_selected_connections(modeladmin, request, queryset):
+    """For the connections admin (a queryset of OrcidConnection)."""
+    sync_researchers_now(modeladmin, request, queryset.values_list("user_id", flat=True))
+
+
+@admin.action(description="Sync these works' researchers with ORCID now", permissions=["change"])
+def sync_selected_owners(modeladmin, request, queryset):
+    """For the works and employments admins (anything with a `researcher`)."""
+    sync_researchers_now(modeladmin, request, queryset.values_list("researcher_id", flat=True))
+
+
 @admin.action(description="Retry the selected failed items at the next sync", permissions=["change"])
 def retry_failed_items(modeladmin, request, queryset):
     count = items_retry_failed(items=queryset.filter(state=OrcidItem.State.ERROR))
