@@ -1,0 +1,67 @@
+"""Celery: with a broker, a run fans out one task per researcher, queued after commit; the
+last researcher task closes the run. Without one, the same code runs in-process."""
+
+from __future__ import annotations
+
+import pytest
+
+from putcodes import tasks
+from putcodes.models import SyncRun
+from putcodes.services import sync_run_dispatch, sync_run_start
+from tests.fixtures.connections import OrcidConnectionFactory
+from tests.fixtures.works import WorkFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _connected(n: int) -> list:
+    researchers = []
+    for _ in range(n):
+        connection = OrcidConnectionFactory()
+        WorkFactory(researcher=connection.user)  # not approved: nothing to write, no ORCID call
+        researchers.append(connection.user)
+    return researchers
+
+
+def test_with_a_broker_a_run_queues_one_task_per_researcher_after_commit(settings, monkeypatch,
+                                                                          django_capture_on_commit_callbacks):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    researchers = _connected(3)
+    queued = []
+    monkeypatch.setattr(tasks.researcher_sync_task, "delay", lambda *args: queued.append(args))
+    run = sync_run_start(triggered_by="beat", trigger=SyncRun.Trigger.SCHEDULE)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        sync_run_dispatch(run=run)
+        assert queued == []  # nothing leaves before the transaction commits
+    for callback in callbacks:
+        callback()
+    assert sorted(args[0] for args in queued) == sorted(r.pk for r in researchers)
+    assert all(args[1] == run.pk for args in queued)
+    # The workers run the tasks; the last one closes the run.
+    for args in queued:
+        tasks.researcher_sync_task(*args)
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.FINISHED and run.researchers_done == 3
+    assert run.unchanged == 0 and run.failed == 0
+
+
+def test_a_researcher_task_for_a_vanished_researcher_returns_quietly():
+    run = sync_run_start(triggered_by="test")
+    SyncRun.objects.filter(pk=run.pk).update(researchers_total=1)
+    tasks.researcher_sync_task(987654, run.pk)
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.FINISHED
+
+
+def test_without_a_broker_the_scheduled_task_runs_in_process():
+    _connected(2)
+    run_id = tasks.sync_all_task.apply().get()
+    run = SyncRun.objects.get(pk=run_id)
+    assert run.status == SyncRun.Status.FINISHED
+    assert run.researchers_total == run.researchers_done == 2
+
+
+def test_the_tasks_are_acknowledged_late():
+    for task in (tasks.sync_all_task, tasks.researcher_sync_task, tasks.sync_run_task):
+        assert task.acks_late
+    assert tasks.researcher_sync_task.soft_time_limit and tasks.researcher_sync_task.time_limit
