@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from putcodes.admin import sync_selected_owners
 from units.models import Unit
 from units.permissions import UnitScopedAdminMixin, user_unit_ids
 
@@ -35,6 +36,7 @@ class WorkAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
                        "orcid_preview")
     date_hierarchy = "created_at"
     change_list_template = "works/admin_change_list.html"
+    actions = [sync_selected_owners]
 
     @admin.display(description="title", ordering="title")
     def title_short(self, obj: Work) -> str:
