@@ -1,0 +1,204 @@
+"""ORCID's answers as XML elements (the JSON form is derived from them by `schema.xml_to_json`)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+
+from lxml import etree
+
+from orcid_client.identifiers import normalise_external_id
+from orcid_simulator.errors import ApiError
+from orcid_simulator.schema import NS, NSMAP, iso_now
+from orcid_simulator.state import Item, Record
+
+C = NS["common"]
+EMAIL_NS = "http://www.orcid.org/ns/email"
+ORCID_HOST = "orcid.org"
+
+
+def _el(parent: etree._Element | None, prefix: str, name: str, text: str | None = None, **attrs) -> etree._Element:
+    tag = f"{{{NS[prefix]}}}{name}"
+    element = etree.Element(tag, nsmap=NSMAP) if parent is None else etree.SubElement(parent, tag)
+    if text is not None:
+        element.text = text
+    for key, value in attrs.items():
+        if value is not None:
+            element.set(key.replace("_", "-"), str(value))
+    return element
+
+
+def _source(parent: etree._Element, item: Item) -> None:
+    source = _el(parent, "common", "source")
+    client = _el(source, "common", "source-client-id")
+    _el(client, "common", "uri", f"https://{ORCID_HOST}/client/{item.source_client_id}")
+    _el(client, "common", "path", item.source_client_id)
+    _el(client, "common", "host", ORCID_HOST)
+    _el(source, "common", "source-name", item.source_name)
+
+
+def _with_normalised_ids(element: etree._Element) -> None:
+    """ORCID adds `external-id-normalized` (transient) to each external id it reads back."""
+    for ext in element.iter(f"{{{C}}}external-id"):
+        if ext.find(f"{{{C}}}external-id-normalized") is not None:
+            continue
+        id_type = ext.findtext(f"{{{C}}}external-id-type") or ""
+        value = ext.findtext(f"{{{C}}}external-id-value") or ""
+        normalised = normalise_external_id(id_type, value)
+        if not normalised:
+            continue
+        value_el = ext.find(f"{{{C}}}external-id-value")
+        norm = etree.Element(f"{{{C}}}external-id-normalized")
+        norm.text = normalised
+        norm.set("transient", "true")
+        value_el.addnext(norm)
+
+
+def item_element(item: Item, *, summary: bool = False) -> etree._Element:
+    """The full item (`work:work`, `employment:employment`) or its summary, as ORCID reads it back."""
+    prefix = item.kind
+    name = f"{item.kind}-summary" if summary else item.kind
+    element = _el(None, prefix, name, put_code=item.put_code,
+                  path=f"/{item.orcid}/{item.kind}/{item.put_code}", visibility=item.visibility)
+    if summary:
+        element.set("display-index", "0")
+    _el(element, "common", "created-date", iso_now(item.created))
+    _el(element, "common", "last-modified-date", iso_now(item.modified))
+    _source(element, item)
+    if item.kind == "work" and summary:
+        order = ("title", "external-ids", "url", "type", "publication-date", "journal-title")
+        for local in order:
+            for child in item.body:
+                if isinstance(child.tag, str) and etree.QName(child).localname == local:
+                    element.append(copy.deepcopy(child))
+    else:
+        for child in item.body:
+            if isinstance(child.tag, str):
+                element.append(copy.deepcopy(child))
+    _with_normalised_ids(element)
+    return element
+
+
+def _group_keys(item: Item) -> set[tuple[str, str]]:
+    """The identifiers ORCID groups by: every external id except `part-of` ones (a journal's
+    ISSN must not group all its articles together)."""
+    keys = set()
+    for ext in item.body.findall("common:external-ids/common:external-id", NS):
+        relationship = ext.findtext("common:external-id-relationship", "", NS)
+        if relationship == "part-of":
+            continue
+        id_type = ext.findtext("common:external-id-type", "", NS)
+        keys.add((id_type, normalise_external_id(id_type, ext.findtext("common:external-id-value", "", NS))))
+    return keys
+
+
+def group_items(items: list[Item]) -> list[list[Item]]:
+    """Items sharing an identifier (transitively) form one group, as on ORCID's record page."""
+    parent = list(range(len(items)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[tuple[str, str], int] = {}
+    for index, item in enumerate(items):
+        for key in _group_keys(item):
+            if key in owner:
+                parent[find(index)] = find(owner[key])
+            else:
+                owner[key] = index
+    groups: dict[int, list[Item]] = {}
+    for index, item in enumerate(items):
+        groups.setdefault(find(index), []).append(item)
+    return list(groups.values())
+
+
+def _group_external_ids(parent: etree._Element, members: list[Item]) -> None:
+    ids = _el(parent, "common", "external-ids")
+    seen = set()
+    for item in members:
+        for ext in item.body.findall("common:external-ids/common:external-id", NS):
+            if ext.findtext("common:external-id-relationship", "", NS) == "part-of":
+                continue
+            id_type = ext.findtext("common:external-id-type", "", NS)
+            key = (id_type, normalise_external_id(id_type, ext.findtext("common:external-id-value", "", NS)))
+            if key in seen:
+                continue
+            seen.add(key)
+            ids.append(copy.deepcopy(ext))
+    _with_normalised_ids(ids)
+
+
+def _last_modified(items: Iterable[Item]) -> str | None:
+    moments = [item.modified for item in items]
+    return iso_now(max(moments)) if moments else None
+
+
+def works_element(record: Record, items: list[Item], parent: etree._Element | None = None) -> etree._Element:
+    works = _el(parent, "activities", "works", path=f"/{record.orcid}/works")
+    # path is an attribute; children start with last-modified-date.
+    latest = _last_modified(items)
+    if latest:
+        _el(works, "common", "last-modified-date", latest)
+    for members in group_items(items):
+        group = _el(works, "activities", "group")
+        _el(group, "common", "last-modified-date", _last_modified(members))
+        _group_external_ids(group, members)
+        for item in sorted(members, key=lambda i: i.put_code):
+            group.append(item_element(item, summary=True))
+    return works
+
+
+def employments_element(record: Record, items: list[Item], parent: etree._Element | None = None) -> etree._Element:
+    employments = _el(parent, "activities", "employments", path=f"/{record.orcid}/employments")
+    latest = _last_modified(items)
+    if latest:
+        _el(employments, "common", "last-modified-date", latest)
+    for members in group_items(items):
+        group = _el(employments, "activities", "affiliation-group")
+        _el(group, "common", "last-modified-date", _last_modified(members))
+        _group_external_ids(group, members)
+        for item in sorted(members, key=lambda i: i.put_code):
+            group.append(item_element(item, summary=True))
+    return employments
+
+
+def record_element(record: Record, works: list[Item], employments: list[Item]) -> etree._Element:
+    root = _el(None, "record", "record", path=f"/{record.orcid}")
+    identifier = _el(root, "common", "orcid-identifier")
+    _el(identifier, "common", "uri", f"https://{ORCID_HOST}/{record.orcid}")
+    _el(identifier, "common", "path", record.orcid)
+    _el(identifier, "common", "host", ORCID_HOST)
+    person = _el(root, "person", "person", path=f"/{record.orcid}/person")
+    name = _el(person, "person", "name", visibility="public", path=record.orcid)
+    _el(name, "personal-details", "given-names", record.given_names)
+    _el(name, "personal-details", "family-name", record.family_name)
+    emails = etree.SubElement(person, f"{{{EMAIL_NS}}}emails", nsmap={"email": EMAIL_NS})
+    emails.set("path", f"/{record.orcid}/email")
+    summary = _el(root, "activities", "activities-summary", path=f"/{record.orcid}/activities")
+    latest = _last_modified(works + employments)
+    if latest:
+        _el(summary, "common", "last-modified-date", latest)
+    employments_element(record, employments, summary)
+    works_element(record, works, summary)
+    return root
+
+
+def bulk_element(results: list[Item | ApiError]) -> etree._Element:
+    bulk = _el(None, "bulk", "bulk")
+    for result in results:
+        if isinstance(result, ApiError):
+            bulk.append(error_element(result))
+        else:
+            bulk.append(item_element(result))
+    return bulk
+
+
+def error_element(error: ApiError) -> etree._Element:
+    body = error.body()
+    element = _el(None, "error", "error")
+    for key in ("response-code", "developer-message", "user-message", "error-code", "more-info"):
+        _el(element, "error", key, str(body[key]))
+    return element

@@ -1,0 +1,406 @@
+"""ORCID's v3.0 message model, read from the official XSDs: validation, and the JSON <-> XML mapping.
+
+ORCID's JSON is a mechanical rendering of the same JAXB model as its XML (compare
+`samples/write_samples/work-full-3.0.json` with `work-full-3.0.xml`): element names become keys
+without namespace, attributes (`put-code`, `visibility`, `path`, `language-code`) become keys of
+the same object, repeated elements become lists, and some simple elements are wrapped as
+`{"value": ...}` because they are small Java classes (`Title`, `Url`, `Year`, ...). So the simulator
+converts a JSON body to the equivalent XML (in the order the XSD requires) and validates that,
+and one validator covers both formats. Answers go the other way.
+
+The XSDs are walked here only as far as ORCID's use of them needs: elements (by name or ref),
+named and anonymous complex types, sequence/choice, complexContent and simpleContent extensions
+and attributes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+XS = "http://www.w3.org/2001/XMLSchema"
+NS = {
+    "common": "http://www.orcid.org/ns/common",
+    "work": "http://www.orcid.org/ns/work",
+    "employment": "http://www.orcid.org/ns/employment",
+    "bulk": "http://www.orcid.org/ns/bulk",
+    "error": "http://www.orcid.org/ns/error",
+    "activities": "http://www.orcid.org/ns/activities",
+    "record": "http://www.orcid.org/ns/record",
+    "person": "http://www.orcid.org/ns/person",
+    "personal-details": "http://www.orcid.org/ns/personal-details",
+    "history": "http://www.orcid.org/ns/history",
+    "preferences": "http://www.orcid.org/ns/preferences",
+}
+# Namespace declarations on answers, as ORCID writes them (prefix = namespace name).
+NSMAP = {prefix: uri for prefix, uri in NS.items()}
+
+# Simple elements that ORCID's JSON wraps as {"value": ...} (Java classes with a `value`).
+# `country` is wrapped except inside an organisation address, where it is a plain enum.
+VALUE_WRAPPED = frozenset(
+    {
+        "title", "subtitle", "translated-title", "journal-title", "url", "external-id-url", "year", "month", "day",
+        "credit-name", "created-date", "last-modified-date", "source-name", "assertion-origin-name",
+        "external-id-normalized", "country", "given-names", "family-name",
+    }
+)
+# Elements whose text is an xs:dateTime that ORCID's JSON gives as epoch milliseconds.
+DATETIME_ELEMENTS = frozenset({"created-date", "last-modified-date"})
+# Attributes that are integers in ORCID's JSON.
+INTEGER_ATTRIBUTES = frozenset({"put-code"})
+# Simple elements that are integers in ORCID's JSON (the error body).
+INTEGER_ELEMENTS = frozenset({"response-code", "error-code"})
+BOOLEAN_ATTRIBUTES = frozenset({"transient"})
+# Elements whose absent children ORCID's JSON leaves out rather than giving as null.
+SPARSE_ELEMENTS = frozenset({"external-id"})
+
+
+class SchemaError(ValueError):
+    """A body that is not a valid ORCID v3.0 message (ORCID error 9001); `str()` says why."""
+
+
+@dataclass
+class ComplexType:
+    children: list["ElementDecl"] = field(default_factory=list)
+    attributes: list[str] = field(default_factory=list)
+    simple_content: bool = False
+
+
+@dataclass
+class ElementDecl:
+    ns: str
+    name: str
+    many: bool
+    ctype: ComplexType | None  # None: a simple element without attributes
+
+    @property
+    def tag(self) -> str:
+        return f"{{{self.ns}}}{self.name}"
+
+    def child(self, name: str) -> "ElementDecl | None":
+        if self.ctype is None:
+            return None
+        for decl in self.ctype.children:
+            if decl.name == name:
+                return decl
+        return None
+
+
+class SchemaModel:
+    """The XSDs of one directory: compiled validators per root element and the element tree."""
+
+    ROOT_FILES = {
+        "work": "record_3.0/work-3.0.xsd",
+        "employment": "record_3.0/employment-3.0.xsd",
+        "bulk": "record_3.0/bulk-3.0.xsd",
+        "error": "record_3.0/error-3.0.xsd",
+        "activities": "record_3.0/activities-3.0.xsd",
+        "record": "record_3.0/record-3.0.xsd",
+    }
+
+    def __init__(self, schema_dir: Path) -> None:
+        self.schema_dir = Path(schema_dir)
+        self._validators: dict[str, etree.XMLSchema] = {}
+        self._validator_lock = threading.Lock()
+        self._top_elements: dict[tuple[str, str], etree._Element] = {}
+        self._complex_types: dict[tuple[str, str], etree._Element] = {}
+        self._simple_types: set[tuple[str, str]] = set()
+        self._resolved_types: dict[tuple[str, str], ComplexType] = {}
+        self._resolved_elements: dict[tuple[str, str], ElementDecl] = {}
+        for path in sorted(self.schema_dir.glob("*_3.0/*.xsd")):
+            doc = etree.parse(str(path))
+            root = doc.getroot()
+            tns = root.get("targetNamespace")
+            for node in root:
+                if not isinstance(node.tag, str):
+                    continue
+                name = node.get("name")
+                if node.tag == f"{{{XS}}}element":
+                    self._top_elements[(tns, name)] = node
+                elif node.tag == f"{{{XS}}}complexType":
+                    self._complex_types[(tns, name)] = node
+                elif node.tag == f"{{{XS}}}simpleType":
+                    self._simple_types.add((tns, name))
+
+    # ---- validation -------------------------------------------------------------------
+    def validator(self, root: str) -> etree.XMLSchema:
+        with self._validator_lock:
+            if root not in self._validators:
+                path = self.schema_dir / self.ROOT_FILES[root]
+                self._validators[root] = etree.XMLSchema(etree.parse(str(path)))
+            return self._validators[root]
+
+    def validate(self, element: etree._Element, root: str) -> None:
+        """Raise SchemaError unless `element` is valid against the XSD of `root`."""
+        schema = self.validator(root)
+        # libxml2's validators are not safe to share between threads.
+        with self._validator_lock:
+            ok = schema.validate(element)
+            errors = [f"line {e.line}: {e.message}" for e in schema.error_log] if not ok else []
+        if not ok:
+            raise SchemaError("; ".join(errors[:3]))
+
+    # ---- the element tree --------------------------------------------------------------
+    def element(self, prefix: str, name: str) -> ElementDecl:
+        """The top-level element `prefix:name` (e.g. "work", "work")."""
+        key = (NS[prefix], name)
+        if key not in self._resolved_elements:
+            self._resolved_elements[key] = self._element_decl(self._top_elements[key], NS[prefix], many=False)
+        return self._resolved_elements[key]
+
+    def _qname(self, node: etree._Element, value: str) -> tuple[str, str]:
+        prefix, _, local = value.rpartition(":")
+        return (node.nsmap.get(prefix or None), local)
+
+    def _element_decl(self, node: etree._Element, tns: str, many: bool) -> ElementDecl:
+        ref = node.get("ref")
+        if ref:
+            ns, name = self._qname(node, ref)
+            target = self._top_elements[(ns, name)]
+            decl = self._element_decl(target, ns, many)
+            return ElementDecl(ns, name, many, decl.ctype)
+        name = node.get("name")
+        type_attr = node.get("type")
+        if type_attr:
+            ns, tname = self._qname(node, type_attr)
+            if ns == XS or (ns, tname) in self._simple_types:
+                return ElementDecl(tns, name, many, None)
+            return ElementDecl(tns, name, many, self._named_type(ns, tname))
+        inline = node.find(f"{{{XS}}}complexType")
+        if inline is not None:
+            holder = ElementDecl(tns, name, many, ComplexType())
+            self._fill_type(inline, tns, holder.ctype)
+            return holder
+        return ElementDecl(tns, name, many, None)
+
+    def _named_type(self, ns: str, name: str) -> ComplexType:
+        key = (ns, name)
+        if key not in self._resolved_types:
+            ctype = ComplexType()
+            # Registered before filling so recursive types terminate.
+            self._resolved_types[key] = ctype
+            self._fill_type(self._complex_types[key], ns, ctype)
+        return self._resolved_types[key]
+
+    def _fill_type(self, node: etree._Element, tns: str, ctype: ComplexType) -> None:
+        if node.get("mixed") == "true":
+            # Text content (common:source-name): a simple value as far as JSON is concerned.
+            ctype.simple_content = True
+        for child in node:
+            if not isinstance(child.tag, str):
+                continue
+            tag = etree.QName(child).localname
+            if tag in ("sequence", "choice", "all"):
+                self._fill_particles(child, tns, ctype, many=child.get("maxOccurs") == "unbounded")
+            elif tag == "attribute":
+                ctype.attributes.append(child.get("name") or self._qname(child, child.get("ref"))[1])
+            elif tag in ("complexContent", "simpleContent"):
+                if tag == "simpleContent":
+                    ctype.simple_content = True
+                for derivation in child:
+                    if not isinstance(derivation.tag, str):
+                        continue
+                    base = derivation.get("base")
+                    if base:
+                        bns, bname = self._qname(derivation, base)
+                        if (bns, bname) in self._complex_types:
+                            base_type = self._named_type(bns, bname)
+                            ctype.children.extend(base_type.children)
+                            ctype.attributes.extend(base_type.attributes)
+                            ctype.simple_content = ctype.simple_content or base_type.simple_content
+                    self._fill_type(derivation, tns, ctype)
+
+    def _fill_particles(self, node: etree._Element, tns: str, ctype: ComplexType, many: bool) -> None:
+        for child in node:
+            if not isinstance(child.tag, str):
+                continue
+            tag = etree.QName(child).localname
+            if tag == "element":
+                child_many = many or child.get("maxOccurs") not in (None, "1", "0")
+                decl = self._element_decl(child, tns, child_many)
+                # A name that a choice offers twice (orcid-id's uri+path | path) is one child.
+                if all(existing.name != decl.name for existing in ctype.children):
+                    ctype.children.append(decl)
+            elif tag in ("sequence", "choice", "all"):
+                self._fill_particles(child, tns, ctype, many or child.get("maxOccurs") == "unbounded")
+
+    # ---- JSON -> XML -------------------------------------------------------------------
+    def json_to_xml(self, data: object, decl: ElementDecl) -> etree._Element:
+        """The XML element `decl` equivalent to ORCID JSON `data`. Raises SchemaError for keys
+        that do not belong to the element (ORCID's JSON reader rejects unknown fields)."""
+        element = etree.Element(decl.tag, nsmap=NSMAP)
+        self._fill_from_json(element, data, decl)
+        return element
+
+    def _fill_from_json(self, element: etree._Element, data: object, decl: ElementDecl) -> None:
+        ctype = decl.ctype
+        if ctype is None or ctype.simple_content:
+            attrs = ctype.attributes if ctype else []
+            if isinstance(data, dict):
+                for key, value in data.items():
+                    if key == "value":
+                        continue
+                    if key in attrs:
+                        if value is not None:
+                            element.set(key, _json_scalar(value))
+                    else:
+                        raise SchemaError(f"Unrecognized field \"{key}\" in \"{decl.name}\"")
+                value = data.get("value")
+            else:
+                value = data
+            if isinstance(value, (dict, list)):
+                raise SchemaError(f"\"{decl.name}\" must be a simple value")
+            if value is not None:
+                if decl.name in DATETIME_ELEMENTS and isinstance(value, (int, float)):
+                    value = _millis_to_iso(value)
+                element.text = _json_scalar(value)
+            return
+        if not isinstance(data, dict):
+            raise SchemaError(f"\"{decl.name}\" must be an object")
+        if decl.name == "bulk":
+            # {"bulk": [{"work": {...}}, ...]}: a list of one-key wrappers, in order.
+            items = data.get("bulk") or []
+            if not isinstance(items, list):
+                raise SchemaError("\"bulk\" must be a list")
+            for wrapper in items:
+                if not isinstance(wrapper, dict) or len(wrapper) != 1:
+                    raise SchemaError("each bulk element must be {\"work\": {...}}")
+                (key, value), = wrapper.items()
+                child_decl = decl.child(key)
+                if child_decl is None:
+                    raise SchemaError(f"Unrecognized field \"{key}\" in \"bulk\"")
+                sub = etree.SubElement(element, child_decl.tag)
+                self._fill_from_json(sub, value, child_decl)
+            return
+        known = {child.name for child in ctype.children}
+        for key, value in data.items():
+            if key in ctype.attributes:
+                if value is not None:
+                    element.set(key, _json_scalar(value))
+            elif key not in known:
+                raise SchemaError(f"Unrecognized field \"{key}\" in \"{decl.name}\"")
+        for child_decl in ctype.children:
+            if child_decl.name not in data:
+                continue
+            value = data[child_decl.name]
+            if value is None:
+                continue
+            values = value if isinstance(value, list) else [value]
+            if isinstance(value, list) and not child_decl.many:
+                raise SchemaError(f"\"{child_decl.name}\" must not be a list")
+            for item in values:
+                if item is None:
+                    continue
+                sub = etree.SubElement(element, child_decl.tag)
+                self._fill_from_json(sub, item, child_decl)
+
+    # ---- XML -> JSON -------------------------------------------------------------------
+    def xml_to_json(self, element: etree._Element, decl: ElementDecl) -> object:
+        """ORCID's JSON for an element (absent optional fields as null, absent lists as [])."""
+        return self._to_json(element, decl, parent=None)
+
+    def _to_json(self, element: etree._Element, decl: ElementDecl, parent: str | None) -> object:
+        ctype = decl.ctype
+        if ctype is None or ctype.simple_content:
+            text = element.text
+            if decl.name in DATETIME_ELEMENTS and text:
+                text = _iso_to_millis(text)
+            elif decl.name in INTEGER_ELEMENTS and text and text.strip().lstrip("-").isdigit():
+                text = int(text)
+            wrapped = decl.name in VALUE_WRAPPED and not (decl.name == "country" and parent == "address")
+            attrs = {key: _attr_json(key, element.get(key)) for key in (ctype.attributes if ctype else [])
+                     if element.get(key) is not None}
+            if wrapped or attrs:
+                return {"value": text, **attrs}
+            return text
+        out: dict[str, object] = {}
+        children_by_name: dict[str, list[etree._Element]] = {}
+        for child in element:
+            if isinstance(child.tag, str):
+                children_by_name.setdefault(etree.QName(child).localname, []).append(child)
+        if decl.name == "bulk":
+            items = []
+            for child in element:
+                if isinstance(child.tag, str):
+                    name = etree.QName(child).localname
+                    items.append({name: self._to_json(child, decl.child(name), decl.name)})
+            return {"bulk": items}
+        if decl.name == "affiliation-group":
+            # ORCID's JSON puts the summaries of a group in "summaries": [{"employment-summary": {...}}].
+            for child_decl in ctype.children:
+                found = children_by_name.get(child_decl.name, [])
+                if child_decl.name.endswith("-summary"):
+                    summaries = out.setdefault("summaries", [])
+                    summaries.extend({child_decl.name: self._to_json(c, child_decl, decl.name)} for c in found)
+                elif child_decl.many:
+                    out[child_decl.name] = [self._to_json(c, child_decl, decl.name) for c in found]
+                else:
+                    out[child_decl.name] = self._to_json(found[0], child_decl, decl.name) if found else None
+        else:
+            sparse = decl.name in SPARSE_ELEMENTS
+            for child_decl in ctype.children:
+                found = children_by_name.get(child_decl.name, [])
+                if sparse and not found:
+                    continue
+                if child_decl.many:
+                    out[child_decl.name] = [self._to_json(c, child_decl, decl.name) for c in found]
+                else:
+                    out[child_decl.name] = self._to_json(found[0], child_decl, decl.name) if found else None
+        for key in ctype.attributes:
+            value = element.get(key)
+            if value is not None or (key in ("put-code", "visibility", "path") and decl.name not in SPARSE_ELEMENTS):
+                out[key] = _attr_json(key, value)
+        return out
+
+
+def _json_scalar(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _attr_json(key: str, value: str | None) -> object:
+    if value is None:
+        return None
+    if key in INTEGER_ATTRIBUTES and value.lstrip("-").isdigit():
+        return int(value)
+    if key in BOOLEAN_ATTRIBUTES:
+        return value == "true"
+    return value
+
+
+def _millis_to_iso(value: float) -> str:
+    moment = dt.datetime.fromtimestamp(value / 1000, tz=dt.timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _iso_to_millis(text: str) -> int | str:
+    try:
+        moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    return int(moment.timestamp() * 1000)
+
+
+def iso_now(moment: dt.datetime | None = None) -> str:
+    moment = moment or dt.datetime.now(dt.timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+_MODEL: SchemaModel | None = None
+_MODEL_LOCK = threading.Lock()
+
+
+def schema_model(schema_dir: Path | None = None) -> SchemaModel:
+    """The shared model of the project's XSDs (schemas/orcid-model), built once."""
+    global _MODEL
+    with _MODEL_LOCK:
+        if _MODEL is None or (schema_dir is not None and Path(schema_dir) != _MODEL.schema_dir):
+            if schema_dir is None:
+                schema_dir = Path(__file__).resolve().parent.parent / "schemas" / "orcid-model"
+            _MODEL = SchemaModel(Path(schema_dir))
+        return _MODEL

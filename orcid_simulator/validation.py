@@ -1,0 +1,243 @@
+"""The rules ORCID checks in code, beyond the XSD, for works and employments written through the API.
+
+Each rule follows ORCID-Source's v3 `ActivityValidator` and `ExternalIDValidator`
+(orcid-core/src/main/java/org/orcid/core/manager/v3/validator/) and the enumerations of
+orcid-model (`WorkType`, `Relationship`, `CitationType`, `LanguageCode`, `Iso3166Country`); the
+error each raises is the one ORCID's exception mapper gives that exception.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+
+from lxml import etree
+
+from orcid_simulator.errors import ApiError
+from orcid_simulator.schema import NS
+
+C = NS["common"]
+W = NS["work"]
+
+# orcid-model WorkType (v3.0), plus the pre-2023 "dissertation" still listed by ORCID's answers.
+WORK_TYPES = (
+    "annotation", "artistic-performance", "blog-post", "book-chapter", "book-review", "book", "cartographic-material",
+    "clinical-study", "conference-abstract", "conference-output", "conference-paper", "conference-poster",
+    "conference-presentation", "conference-proceedings", "data-management-plan", "data-set", "design",
+    "dictionary-entry", "disclosure", "dissertation-thesis", "edited-book", "encyclopedia-entry", "image", "invention",
+    "journal-article", "journal-issue", "learning-object", "lecture-speech", "license", "magazine-article", "manual",
+    "moving-image", "musical-composition", "newsletter-article", "newspaper-article", "online-resource", "other",
+    "patent", "physical-object", "preprint", "public-speech", "registered-copyright", "report", "research-technique",
+    "research-tool", "review", "software", "sound", "spin-off-company", "standards-and-policy",
+    "supervised-student-publication", "technical-standard", "test", "trademark", "transcription", "translation",
+    "website", "working-paper", "undefined",
+)
+ACCEPTED_WORK_TYPES = frozenset(WORK_TYPES) | {"dissertation"}
+RELATIONSHIPS = ("part-of", "self", "version-of", "funded-by")
+CITATION_TYPES = (
+    "formatted-unspecified", "bibtex", "formatted-apa", "formatted-harvard", "formatted-ieee", "formatted-mla",
+    "formatted-vancouver", "formatted-chicago", "ris",
+)
+# ORCID's identifier types by API name (https://pub.orcid.org/v3.0/identifiers).
+IDENTIFIER_TYPES = frozenset(
+    {
+        "agr", "ark", "arxiv", "asin", "asin-tld", "authenticusid", "bibcode", "cba", "cgn", "cienciaiul", "cit",
+        "cstr", "ctx", "dnb", "doi", "eid", "emdb", "empiar", "ethos", "grant_number", "hal", "handle", "hir",
+        "isbn", "ismn", "issn", "jfm", "jstor", "k10plus", "kuid", "lccn", "lensid", "mr", "oclc", "ol", "osti",
+        "other-id", "pat", "pdb", "pmc", "pmid", "ppr", "proposal-id", "raid", "rfc", "rrid", "source-work-id",
+        "ssrn", "uri", "urn", "wosuid", "zbl",
+    }
+)
+# ExternalIdentifierFundedByHelper: the types allowed with relationship funded-by.
+FUNDED_BY_TYPES = frozenset({"grant_number", "proposal-id", "raid"})
+LANGUAGE_CODES = frozenset(
+    "ab aa af ak sq am ar an hy as av ae ay az bm ba eu be bn bh bi bs br bg my ca ch ce zh_CN zh_TW cu cv kw co cr "
+    "hr cs da dv nl dz en eo et ee fo fj fi fr fy ff gl lg ka de el kl gn gu ht ha iw hz hi ho hu is io ig in ia ie "
+    "iu ik ga it ja jv kn kr ks kk km ki rw ky kv kg ko ku kj lo la lv li ln lt lu lb mk mg ms ml mt gv mi mr mh mo "
+    "mn na nv ng ne nd se no nb nn ny oc oj or om os pi pa fa pl pt ps qu rm ro rn ru sm sg sa sc gd sr sn ii sd si "
+    "sk sl so nr st es su sw ss sv tl ty tg ta tt te th bo ti to ts tn tr tk tw ug uk ur uz ve vi vo wa cy wo xh ji "
+    "yo za zu".split()
+)
+COUNTRIES = frozenset(
+    "AF AX AL DZ AS AD AO AI AQ AG AR AM AW AU AT AZ BS BH BD BB BY BE BZ BJ BM BT BO BQ BA BW BV BR IO BN BG BF BI "
+    "KH CM CA CV KY CF TD CL CN CX CC CO KM CG CD CK CR CI HR CU CW CY CZ DK DJ DM DO EC EG SV GQ ER EE ET FK FO FJ "
+    "FI FR GF PF TF GA GM GE DE GH GI GR GL GD GP GU GT GG GN GW GY HT HM VA HN HK HU IS IN ID IR IQ IE IM IL IT JM "
+    "JP JE JO KZ KE KI KP KR KW KG LA LV LB LS LR LY LI LT LU MO MK MG MW MY MV ML MT MH MQ MR MU YT MX FM MD MC MN "
+    "ME MS MA MZ MM NA NR NP NL NC NZ NI NE NG NU NF MP NO OM PK PW PS PA PG PY PE PH PN PL PT PR QA RE RO RU RW BL "
+    "SH KN LC MF PM VC WS SM ST SA SN RS SC SL SG SX SK SI SB SO ZA GS SS ES LK SD SR SJ SZ SE CH SY TJ TZ TH TL TG "
+    "TK TO TT TN TR TM TC TV UG UA AE GB US UM UY UZ VU VE VN VG VI WF EH YE ZM ZW TW XK".split()
+)
+# ORCID's organisation identifier sources for affiliations.
+DISAMBIGUATION_SOURCES = frozenset({"ROR", "RINGGOLD", "FUNDREF", "GRID", "LEI"})
+# https://members.orcid.org: a title holds at most 1000 characters (common:string-1000 in the XSD too).
+TITLE_MAX = 1000
+_ORCID_PATH = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
+_ORCID_URI = re.compile(r"^https?://([a-z]+\.)?orcid\.org/\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
+
+
+def _text(element: etree._Element | None, path: str) -> str | None:
+    if element is None:
+        return None
+    found = element.find(path, NS)
+    if found is None:
+        return None
+    return found.text if found.text is not None else ""
+
+
+def _blank(value: str | None) -> bool:
+    return value is None or not value.strip()
+
+
+def _type_error(type_name: str, values: str) -> ApiError:
+    return ApiError(9037, params={"type": type_name, "values": values})
+
+
+def check_fuzzy_date(date: etree._Element | None) -> None:
+    """ActivityValidator.validateFuzzyDate: the date must exist (yyyy, yyyy-MM, yyyy-MM-dd)."""
+    if date is None:
+        return
+    year, month, day = (_text(date, f"common:{part}") for part in ("year", "month", "day"))
+    if day is not None:
+        date_string = f"{year}-{month}-{day}"
+    elif month is not None:
+        date_string = f"{year}-{month}"
+    else:
+        date_string = year
+    valid = False
+    try:
+        y = int(year) if year is not None else None
+        m = int(month) if month is not None else None
+        d = int(day) if day is not None else None
+        if y is not None and (m is None or 1 <= m <= 12) and (d is None or (m is not None and 1 <= d <= calendar.monthrange(y, m)[1])):
+            valid = True
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
+        raise ApiError(9049, params={"dateString": str(date_string)})
+
+
+def _date_key(date: etree._Element) -> tuple[int, int, int]:
+    parts = [_text(date, f"common:{p}") for p in ("year", "month", "day")]
+    return tuple(int(p) if p and p.strip().isdigit() else 0 for p in parts)  # type: ignore[return-value]
+
+
+def check_external_ids(ids: list[etree._Element], *, require_self: bool) -> None:
+    """ExternalIDValidator.validateWork / validateFunding: known types, a value, a relationship,
+    and for works at least one `self` identifier."""
+    errors: list[str] = []
+    has_self = False
+    for ext in ids:
+        id_type = _text(ext, "common:external-id-type")
+        if id_type is None or id_type not in IDENTIFIER_TYPES:
+            errors.append(str(id_type))
+        if _blank(_text(ext, "common:external-id-value")):
+            errors.append("value")
+        relationship = _text(ext, "common:external-id-relationship")
+        if relationship is None:
+            errors.append("relationship")
+        elif relationship not in RELATIONSHIPS:
+            # JAXB cannot map the value onto the Relationship enum: IllegalEnumValueException.
+            raise ApiError(9001, detail=f"invalid value '{relationship}' for enum 'Relationship'")
+        if relationship == "self":
+            has_self = True
+    if require_self and not has_self:
+        errors.append("At least one identifier with 'self' relationship is required")
+    if errors:
+        raise ApiError(9023, detail="Invalid external-id " + "".join(" " + e for e in errors))
+
+
+def check_work(work: etree._Element, *, create: bool, original_visibility: str | None) -> None:
+    """ActivityValidator.validateWork for an API request, in ORCID's order."""
+    title = _text(work, "work:title/common:title")
+    if _blank(title):
+        raise ApiError(9022)
+    if len(title) > TITLE_MAX:
+        raise ApiError(9001, detail=f"title is longer than {TITLE_MAX} characters")
+    country = _text(work, "common:country")
+    if country is not None and country not in COUNTRIES:
+        raise _type_error("country", ", ".join(sorted(COUNTRIES)))
+    translated = work.find("work:title/common:translated-title", NS)
+    if translated is not None:
+        language = translated.get("language-code")
+        if _blank(translated.text) and not _blank(language):
+            raise ApiError(9020, detail="Please specify a translated title or remove the language code")
+        if not _blank(translated.text) and (_blank(language) or language not in LANGUAGE_CODES):
+            raise _type_error("translated title -> language code", ", ".join(sorted(LANGUAGE_CODES)))
+    work_type = _text(work, "work:type")
+    if work_type not in ACCEPTED_WORK_TYPES:
+        raise _type_error("work type", ", ".join(WORK_TYPES))
+    language = _text(work, "common:language-code")
+    if not _blank(language) and language not in LANGUAGE_CODES:
+        raise _type_error("language code", ", ".join(sorted(LANGUAGE_CODES)))
+    check_fuzzy_date(work.find("common:publication-date", NS))
+    citation = work.find("work:citation", NS)
+    if citation is not None:
+        if _text(citation, "work:citation-type") not in CITATION_TYPES:
+            raise _type_error("citation type", ", ".join(CITATION_TYPES))
+        if _blank(_text(citation, "work:citation-value")):
+            raise ApiError(9020, detail="Please specify a citation or remove the parent tag")
+    ids = work.findall("common:external-ids/common:external-id", NS)
+    if not ids:
+        raise ApiError(9023)
+    for ext in ids:
+        relationship = _text(ext, "common:external-id-relationship")
+        id_type = _text(ext, "common:external-id-type")
+        if relationship == "funded-by" and id_type not in FUNDED_BY_TYPES:
+            raise ApiError(9020, detail=f"External ID {id_type} not supported for relationship funded_by")
+    for contributor in work.findall("work:contributors/work:contributor", NS):
+        uri = _text(contributor, "common:contributor-orcid/common:uri")
+        if not _blank(uri) and not _ORCID_URI.match(uri.strip()):
+            raise ApiError(9020, detail="Invalid contributor URI")
+        path = _text(contributor, "common:contributor-orcid/common:path")
+        if not _blank(path) and not _ORCID_PATH.match(path.strip()):
+            raise ApiError(9020, detail="Invalid contributor ORCID")
+        credit = contributor.find("work:credit-name", NS)
+        if credit is not None and _blank(credit.text):
+            raise ApiError(9020, detail="Please specify a contributor credit name or remove the empty tag")
+    if work.get("put-code") is not None and create:
+        raise ApiError(9024)
+    if not create:
+        check_visibility_unchanged(work, original_visibility)
+    check_external_ids(ids, require_self=True)
+
+
+def check_visibility_unchanged(element: etree._Element, original_visibility: str | None) -> None:
+    """validateVisibilityDoesntChange: a PUT may omit the visibility or repeat it, never change it."""
+    updated = element.get("visibility")
+    if updated is not None and updated != original_visibility:
+        raise ApiError(9035)
+
+
+def check_employment(employment: etree._Element, *, create: bool, original_visibility: str | None) -> None:
+    """ActivityValidator.validateAffiliation for an employment written through the API."""
+    if employment.get("put-code") is not None and create:
+        raise ApiError(9024)
+    if not create:
+        check_visibility_unchanged(employment, original_visibility)
+    organization = employment.find("employment:organization", {"employment": NS["employment"]})
+    if organization is None:
+        organization = employment.find("common:organization", NS)
+    if organization is None:
+        raise ApiError(9046)
+    disambiguated = organization.find("common:disambiguated-organization", NS)
+    if disambiguated is None or _blank(_text(disambiguated, "common:disambiguated-organization-identifier")):
+        raise ApiError(9045)
+    source = _text(disambiguated, "common:disambiguation-source")
+    if source not in DISAMBIGUATION_SOURCES:
+        raise ApiError(9045, detail=f"invalid disambiguation-source {source}")
+    city = _text(organization, "common:address/common:city")
+    country = _text(organization, "common:address/common:country")
+    if _blank(city) or _blank(country):
+        raise ApiError(9060)
+    if country not in COUNTRIES:
+        raise ApiError(9001, detail=f"invalid value '{country}' for enum 'Iso3166Country'")
+    start = employment.find("common:start-date", NS)
+    end = employment.find("common:end-date", NS)
+    check_fuzzy_date(end)
+    if start is not None:
+        check_fuzzy_date(start)
+        if end is not None and _date_key(start) > _date_key(end):
+            raise ApiError(9055)
+    ids = employment.findall("common:external-ids/common:external-id", NS)
+    if ids:
+        check_external_ids(ids, require_self=False)
