@@ -24,8 +24,8 @@ class ItemKind:
     """How the sync handles one kind of item.
 
     - `kind`: the `OrcidItem.Kind` value; `fk`: the ledger's foreign key to the local object.
-    - `objects(researcher, units)`: every local object of the researcher (eligible or not,
-      removed ones included), with `unit` selected along; `units` None means all units.
+    - `objects(researcher_ids, units)`: every local object of these researchers (eligible or
+      not, removed ones included), with `unit` selected along; `units` None means all units.
     - `eligible(obj)`: whether it may be on ORCID now (the unit being paused is not a reason).
     - `approved_at(obj)`: when the researcher last said yes (None: never explicitly), to
       write again an item the researcher deleted on ORCID only after a newer approval.
@@ -56,10 +56,10 @@ class ItemKind:
 # Works
 # ---------------------------------------------------------------------------------------------
 
-def _works(researcher, units):
+def _works(researcher_ids, units):
     from works.models import Work
 
-    qs = Work.objects.filter(researcher=researcher).select_related("unit").order_by("id")
+    qs = Work.objects.filter(researcher_id__in=researcher_ids).select_related("unit").order_by("id")
     if units is not None:
         qs = qs.filter(unit__in=units)
     return qs
@@ -130,10 +130,10 @@ WORK = ItemKind(
 # Employments
 # ---------------------------------------------------------------------------------------------
 
-def _employments(researcher, units):
+def _employments(researcher_ids, units):
     from employments.models import Employment
 
-    qs = Employment.objects.filter(researcher=researcher).select_related("unit").order_by("id")
+    qs = Employment.objects.filter(researcher_id__in=researcher_ids).select_related("unit").order_by("id")
     if units is not None:
         qs = qs.filter(unit__in=units)
     return qs

@@ -181,28 +181,66 @@ def _error_blocks_retry(item: OrcidItem, content_hash: str, connection) -> bool:
 def researcher_plan(*, researcher, orcid: str, units: Sequence[Any] | None = None, connection=None) -> Plan:
     """Compare what should be on `orcid` for `researcher` (each kind's eligibility) with the
     ledger: what to create, update, delete, reconcile. Reads only the database."""
-    plan = Plan()
+    data = _plan_data([researcher.pk], units)
+    return _plan_build(data.get(researcher.pk, {}), orcid, connection)
+
+
+def _plan_data(researcher_ids: list[int], units) -> dict[int, dict[str, tuple[list, list]]]:
+    """Each researcher's ledger rows and local objects, per kind, in two queries per kind."""
+    data: dict[int, dict[str, tuple[list, list]]] = {}
     for kind in KINDS.values():
-        # Rows on another iD (the researcher connected a different record since) are not
-        # this record's: their items are written afresh here, reusing the row.
-        items = OrcidItem.objects.filter(researcher=researcher, kind=kind.kind)
+        # Rows on another iD (the researcher connected a different record since) are read
+        # too: their items are written afresh to the current record, reusing the row.
+        items = OrcidItem.objects.filter(researcher_id__in=researcher_ids, kind=kind.kind).select_related("unit")
         if units is not None:
             items = items.filter(unit__in=units)
+        for item in items:
+            data.setdefault(item.researcher_id, {}).setdefault(kind.kind, ([], []))[0].append(item)
+        for obj in kind.objects(researcher_ids, units):
+            data.setdefault(obj.researcher_id, {}).setdefault(kind.kind, ([], []))[1].append(obj)
+    return data
+
+
+def _plan_build(data: dict[str, tuple[list, list]], orcid: str, connection) -> Plan:
+    plan = Plan()
+    for kind in KINDS.values():
+        items, objects = data.get(kind.kind, ([], []))
         by_obj: dict[int, OrcidItem] = {}
         orphans: list[OrcidItem] = []
-        for item in items.select_related("unit"):
+        for item in items:
             obj_id = getattr(item, f"{kind.fk}_id")
             if obj_id is None:
                 orphans.append(item)
             else:
                 by_obj[obj_id] = item
-        for obj in kind.objects(researcher, units):
+        for obj in objects:
             item = by_obj.pop(obj.pk, None)
             _plan_one(plan, kind, obj, item, connection, orcid)
         # Items whose local object is gone (deleted outright) or moved to another researcher.
         for item in orphans + list(by_obj.values()):
             _plan_one(plan, kind, None, item, connection, orcid)
     return plan
+
+
+def researchers_plans(researcher_ids: Sequence[int], *, units=None, batch: int = 250):
+    """(researcher_id, connection or None, plan or None) for each researcher, planned in
+    batches (a handful of queries per batch, not per researcher): what lets a run over
+    50,000 unchanged works finish in seconds."""
+    from connections.models import OrcidConnection
+
+    ids = list(researcher_ids)
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        connections = {
+            c.user_id: c for c in OrcidConnection.objects.filter(user_id__in=chunk).select_related("user")
+        }
+        data = _plan_data(chunk, units)
+        for researcher_id in chunk:
+            connection = connections.get(researcher_id)
+            if connection is None:
+                yield researcher_id, None, None
+            else:
+                yield researcher_id, connection, _plan_build(data.get(researcher_id, {}), connection.orcid, connection)
 
 
 def _plan_one(plan: Plan, kind: ItemKind, obj, item: OrcidItem | None, connection, orcid: str) -> None:
@@ -932,6 +970,7 @@ def sync_run_execute(
             researcher = User.objects.filter(pk=researcher_id).first()
             counts = SyncCounts()
             if researcher is not None:
+                # Plans again, under the record's lock, before writing.
                 counts = researcher_sync(researcher=researcher, run=None, units=units, client=client)
             totals.add(counts)
         except Exception as error:  # one researcher's failure must not stop the run
@@ -944,24 +983,43 @@ def sync_run_execute(
             if not sequential:
                 db_connection.close()  # each worker thread's own connection
 
+    total = len(researcher_ids)
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, total)
+
     try:
-        done = 0
-        if sequential:
-            # Threads would not see this transaction's uncommitted rows, and an in-memory
-            # SQLite database (tests) cannot be shared by threads safely: one at a time.
-            for researcher_id in researcher_ids:
-                one(researcher_id)
-                done += 1
-                if progress:
-                    progress(done, len(researcher_ids))
-        else:
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="orcid-sync") as pool:
-                futures = [pool.submit(one, rid) for rid in researcher_ids]
-                for future in as_completed(futures):
-                    future.result()
-                    done += 1
-                    if progress:
-                        progress(done, len(researcher_ids))
+        # Researchers with nothing to send are settled here, from batched reads; only those
+        # with calls to make go to the workers.
+        pool = None if sequential else ThreadPoolExecutor(max_workers=workers, thread_name_prefix="orcid-sync")
+        futures = []
+        try:
+            for researcher_id, connection, plan in researchers_plans(researcher_ids, units=units):
+                if connection is not None and _has_calls(plan, _researcher_mode(connection)):
+                    if pool is None:
+                        # Threads would not see this transaction's uncommitted rows, and an
+                        # in-memory SQLite database (tests) cannot be shared by threads.
+                        one(researcher_id)
+                        tick()
+                    else:
+                        futures.append(pool.submit(one, researcher_id))
+                    continue
+                counts = SyncCounts()
+                if plan is not None:
+                    counts.unchanged += plan.unchanged
+                    counts.skipped += plan.skipped + plan.writes
+                totals.add(counts)
+                tick()
+            for future in as_completed(futures):
+                future.result()
+                tick()
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True)
     finally:
         totals.flush()
         _run_add_stats(run, client)
