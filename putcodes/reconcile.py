@@ -42,7 +42,7 @@ LIVE_STATES = (State.ON_ORCID, State.ERROR)
 @dataclass
 class ReconcileResult:
     deleted_on_orcid: list[int] = field(default_factory=list)  # ledger ids
-    visibility_changed: int = 0
+    visibility_changed: int = 0  # items the researcher made public/limited/private since last read
     reads: int = 0
     skipped: str = ""  # why nothing was read, if nothing was
 
@@ -120,7 +120,10 @@ def researcher_reconcile(*, researcher, client=None) -> ReconcileResult:
             ):
                 result.deleted_on_orcid.append(row["pk"])
         elif visibility and visibility != row["visibility"]:
-            result.visibility_changed += OrcidItem.objects.filter(same_row).update(visibility=visibility, updated_at=now)
+            updated = OrcidItem.objects.filter(same_row).update(visibility=visibility, updated_at=now)
+            # The first reading of an item's visibility is not a change the researcher made.
+            if row["visibility"]:
+                result.visibility_changed += updated
     curation_cache_clear(researcher=researcher, orcid=orcid)
     if result.deleted_on_orcid or result.visibility_changed:
         logger.info(

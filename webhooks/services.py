@@ -263,12 +263,13 @@ def webhook_callback_receive(*, orcid: str, token: str) -> bool:
     WebhookSubscription.objects.filter(pk=subscription.pk).update(
         last_callback_at=timezone.now(), callbacks=F("callbacks") + 1
     )
-    countdown = 0 if _tasks_in_process() else window
-
     def queue() -> None:
         from .tasks import researcher_reconcile_task
 
-        researcher_reconcile_task.apply_async(args=[user_id], countdown=countdown)
+        if _tasks_in_process():
+            researcher_reconcile_task.apply(args=[user_id])
+        else:
+            researcher_reconcile_task.apply_async(args=[user_id], countdown=window)
 
     transaction.on_commit(queue)
     return True
@@ -296,4 +297,20 @@ def _trailing_reconcile_start(*, orcid: str, user_id: int, delay: float) -> None
     timer = threading.Timer(delay, run)
     timer.daemon = True
     timer.name = f"webhook-reconcile-{orcid}"
+    with _timers_lock:
+        _timers[:] = [t for t in _timers if t.is_alive()]
+        _timers.append(timer)
     timer.start()
+
+
+_timers: list[threading.Timer] = []
+_timers_lock = threading.Lock()
+
+
+def webhook_trailing_reconciles_stop(*, wait: float = 5.0) -> None:
+    """Cancel the trailing reconciles not yet started and wait for running ones (shutdown, tests)."""
+    with _timers_lock:
+        timers, _timers[:] = list(_timers), []
+    for timer in timers:
+        timer.cancel()
+        timer.join(wait)

@@ -67,6 +67,10 @@ def test_an_employment_approved_again_after_its_deletion_is_written_again(orcid_
 
 def test_a_visibility_change_is_recorded(orcid_simulator, ada):
     work_item, _ = synced(ada)
+    first = researcher_reconcile(researcher=ada)
+    assert first.visibility_changed == 0
+    work_item.refresh_from_db()
+    assert work_item.visibility == "public"
     orcid_simulator.researcher_set_visibility(ada.orcid_connection.orcid, work_item.put_code, "private")
 
     result = researcher_reconcile(researcher=ada)

@@ -102,8 +102,12 @@ def test_a_work_the_researcher_deletes_on_orcid_is_marked_through_the_webhook_an
     researcher_sync(researcher=ada)
     item = OrcidItem.objects.get(work=work)
     assert item.state == "on_orcid"
+    # ORCID calls back after the portal's own write too: that reconcile reads the record
+    # (and learns the item's visibility) and opens the debounce window.
+    wait_for(lambda: OrcidItem.objects.get(pk=item.pk).visibility == "public")
 
-    # The researcher deletes it on ORCID, right after the portal's own write (inside the window).
+    # The researcher deletes it on ORCID inside that window: the callback is not dropped, a
+    # trailing reconcile runs when the window ends.
     orcid_simulator.researcher_delete(orcid, item.put_code)
 
     wait_for(lambda: OrcidItem.objects.get(pk=item.pk).state == "deleted_on_orcid")

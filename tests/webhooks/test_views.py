@@ -31,6 +31,11 @@ def queued(monkeypatch):
             calls.append(args[0])
             calls.countdowns.append(countdown)
 
+        @staticmethod
+        def apply(args):  # in-process: at once
+            calls.append(args[0])
+            calls.countdowns.append(0)
+
     monkeypatch.setattr("webhooks.tasks.researcher_reconcile_task", FakeTask)
     monkeypatch.setattr(
         "webhooks.services._trailing_reconcile_start",
