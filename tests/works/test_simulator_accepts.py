@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def new_record(simulator_url: str) -> dict:
+    # Through the HTTP control interface of CONTRACT §6, as a campus test would.
     response = requests.post(f"{simulator_url}/_simulator/records", json={"name": "Ada Lovelace"}, timeout=10)
     assert response.status_code == 201, response.text
     return response.json()
@@ -54,7 +55,7 @@ eligible_works = st.builds(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(work=eligible_works)
 def test_the_simulator_accepts_every_generated_work_as_json_and_xml(orcid_simulator, work):
     if not work_payload(work).title:
@@ -66,6 +67,12 @@ def test_the_simulator_accepts_every_generated_work_as_json_and_xml(orcid_simula
     put_code_xml = client.work_create(orcid=record["orcid"], access_token=record["access_token"],
                                       body=work_to_xml(work).replace(b"hypothesis.1", b"hypothesis.2"))
     assert put_code_xml and put_code_xml != put_code
+    stored = {item["put_code"]: item for item in orcid_simulator.record(record["orcid"])["items"]}
+    assert stored[put_code]["body"]["title"]["title"]["value"] == work_payload(work).title
+    summaries = client.works_read(orcid=record["orcid"], access_token=record["access_token"])
+    assert {s.put_code for s in summaries} == {put_code, put_code_xml}
+    assert all(("doi", "10.5555/hypothesis.1") in {(e.type, e.normalized) for e in s.self_ids} or
+               ("doi", "10.5555/hypothesis.2") in {(e.type, e.normalized) for e in s.self_ids} for s in summaries)
 
 
 def test_works_already_on_the_record_from_another_source_are_marked(orcid_simulator, settings):
