@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--changed", type=float, default=0.01, help="share of works changed in run 3")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of the first push")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-sync-"))
@@ -150,7 +151,18 @@ def _run(args, sim_url: str, workdir: Path) -> None:
         print(f"   peak RSS so far {_peak_rss_mb():.0f} MB")
         return run
 
-    first = one_run(f"first push: {args.researchers} researchers x {args.works} works = {n_works} works")
+    label = f"first push: {args.researchers} researchers x {args.works} works = {n_works} works"
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        profile.enable()
+        first = one_run(label)
+        profile.disable()
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+    else:
+        first = one_run(label)
     print(f"   write calls per created work: {first.api_writes / max(first.created, 1):.3f}")
     second = one_run("no change")
     changed = _change(args.changed)

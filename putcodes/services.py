@@ -297,6 +297,27 @@ def _plan_one(plan: Plan, kind: ItemKind, obj, item: OrcidItem | None, connectio
 # Executing the plan for one researcher
 # ---------------------------------------------------------------------------------------------
 
+_MARK_FIELDS = ["orcid", "put_code", "state", "attempted_hash", "attempts", "updated_at"]
+_RESULT_FIELDS = [
+    "put_code", "state", "content_hash", "attempted_hash", "written_at", "last_error_status", "last_error_code",
+    "last_error_message", "last_error_at", "updated_at",
+]
+
+
+def _announce_written(items: list[OrcidItem]) -> None:
+    """Items were written in bulk (no post_save per row): tell listeners once per batch.
+
+    `putcodes.signals.items_written` carries them all; one post_save of the batch's first
+    item keeps receivers written against post_save (notifications' "first items written"
+    email, which looks at all of the researcher's items) working without a call per row."""
+    from django.db.models.signals import post_save
+
+    from .signals import items_written
+
+    items_written.send(sender=OrcidItem, items=items)
+    post_save.send(sender=OrcidItem, instance=items[0], created=False, update_fields=None, raw=False, using="default")
+
+
 class _StopWriting(Exception):
     """Nothing more can be written for this researcher in this run."""
 
@@ -378,11 +399,14 @@ class _ResearcherSync:
         item.last_error_at = timezone.now()
         self.counts.errors.append(_error_note(item, error, self.researcher))
 
-    def _refused(self, item: OrcidItem, error: OrcidError, content_hash: str) -> None:
-        """ORCID refused the item (400/403/409 other than ours): record it, do not retry blindly."""
+    def _mark_refused(self, item: OrcidItem, error: OrcidError, content_hash: str) -> None:
         self._note_error(item, error)
         item.state = State.ERROR
         item.attempted_hash = content_hash or item.attempted_hash or "refused"
+
+    def _refused(self, item: OrcidItem, error: OrcidError, content_hash: str) -> None:
+        """ORCID refused the item (400/403/409 other than ours): record it, do not retry blindly."""
+        self._mark_refused(item, error, content_hash)
         item.save()
         self.counts.failed += 1
 
@@ -507,14 +531,25 @@ class _ResearcherSync:
     def _mark_unknown(self, kind: ItemKind, chunk: list[Entry]) -> None:
         """Before a POST: the items are `outcome_unknown` with the hash of what is sent, so a
         crash before its answer is recorded leaves a trail for the next run to reconcile."""
+        now = timezone.now()
         with transaction.atomic():
+            missing = [entry for entry in chunk if entry.item is None]
+            existing: dict[tuple[int, str], OrcidItem] = {}
+            if missing:
+                # A row of the item may exist under another researcher (the unit moved the
+                # item to someone else): the unit's item has one row, reused.
+                for item in OrcidItem.objects.filter(
+                    kind=kind.kind, unit_id__in={e.obj.unit_id for e in missing},
+                    local_id__in=[e.obj.local_id for e in missing],
+                ):
+                    existing[(item.unit_id, item.local_id)] = item
+            new: list[OrcidItem] = []
+            old: list[OrcidItem] = []
             for entry in chunk:
                 item = entry.item
                 if item is None:
                     obj = entry.obj
-                    # A row of this item may exist under another researcher (the unit moved
-                    # the item to someone else): the unit's item has one row, reused.
-                    item = OrcidItem.objects.filter(unit=obj.unit, kind=kind.kind, local_id=obj.local_id).first()
+                    item = existing.get((obj.unit_id, obj.local_id))
                     if item is None:
                         item = OrcidItem(unit=obj.unit, kind=kind.kind, local_id=obj.local_id)
                     item.researcher = self.researcher
@@ -525,7 +560,12 @@ class _ResearcherSync:
                 item.state = State.OUTCOME_UNKNOWN
                 item.attempted_hash = entry.content_hash
                 item.attempts += 1
-                item.save()
+                item.updated_at = now
+                (old if item.pk else new).append(item)
+            if new:
+                OrcidItem.objects.bulk_create(new)
+            if old:
+                OrcidItem.objects.bulk_update(old, _MARK_FIELDS + [kind.fk, "researcher"])
 
     def _back_to_pending(self, chunk: list[Entry], error: Exception | None = None) -> None:
         """The POST surely did not happen: the items wait for the next run."""
@@ -536,7 +576,8 @@ class _ResearcherSync:
                 item.attempted_hash = ""
                 if error is not None:
                     self._note_error(item, error)
-                item.save()
+                item.updated_at = timezone.now()
+            OrcidItem.objects.bulk_update([e.item for e in chunk], _RESULT_FIELDS)
 
     def _create(self, kind: ItemKind, chunk: list[Entry], *, attempt: int = 1) -> None:
         token = self.token()
@@ -574,41 +615,52 @@ class _ResearcherSync:
             self.counts.errors.append(_error_note(None, error, self.researcher))
             return
         except OrcidError as error:  # ORCID refused the whole call (403 scope, 400): per item
+            now = timezone.now()
+            for entry in chunk:
+                self._mark_refused(entry.item, error, entry.content_hash)
+                entry.item.updated_at = now
             with transaction.atomic():
-                for entry in chunk:
-                    self._refused(entry.item, error, entry.content_hash)
+                OrcidItem.objects.bulk_update([e.item for e in chunk], _RESULT_FIELDS)
+            self.counts.failed += len(chunk)
             return
         duplicates: list[tuple[Entry, Duplicate]] = []
         revoked: OrcidError | None = None
+        written: list[OrcidItem] = []
+        now = timezone.now()
+        for entry, result in zip(chunk, results):
+            item = entry.item
+            item.updated_at = now
+            if isinstance(result, int):
+                item.put_code = result
+                item.state = State.ON_ORCID
+                item.content_hash = entry.content_hash
+                item.attempted_hash = ""
+                item.written_at = now
+                self._clear_error(item)
+                written.append(item)
+                self.counts.created += 1
+            elif isinstance(result, Duplicate):
+                duplicates.append((entry, result))
+            elif isinstance(result, TokenRevoked):
+                revoked = result
+                item.state = State.PENDING
+                item.attempted_hash = ""
+                self.counts.skipped += 1
+            elif isinstance(result, Unavailable):
+                item.state = State.PENDING
+                item.attempted_hash = ""
+                self._note_error(item, result)
+                self.counts.failed += 1
+            else:
+                self._mark_refused(item, result, entry.content_hash)
+                self.counts.failed += 1
+        # Put-codes saved in one transaction with the outcome they came with.
         with transaction.atomic():
-            now = timezone.now()
-            for entry, result in zip(chunk, results):
-                item = entry.item
-                if isinstance(result, int):
-                    item.put_code = result
-                    item.state = State.ON_ORCID
-                    item.content_hash = entry.content_hash
-                    item.attempted_hash = ""
-                    item.written_at = now
-                    self._clear_error(item)
-                    item.save()
-                    self.counts.created += 1
-                elif isinstance(result, Duplicate):
-                    duplicates.append((entry, result))
-                elif isinstance(result, TokenRevoked):
-                    revoked = result
-                    item.state = State.PENDING
-                    item.attempted_hash = ""
-                    item.save()
-                    self.counts.skipped += 1
-                elif isinstance(result, Unavailable):
-                    item.state = State.PENDING
-                    item.attempted_hash = ""
-                    self._note_error(item, result)
-                    item.save()
-                    self.counts.failed += 1
-                else:
-                    self._refused(item, result, entry.content_hash)
+            OrcidItem.objects.bulk_update(
+                [e.item for e, r in zip(chunk, results) if not isinstance(r, Duplicate)], _RESULT_FIELDS
+            )
+        if written:
+            _announce_written(written)
         if revoked is not None:
             self._revoked(revoked)
         for entry, duplicate in duplicates:
