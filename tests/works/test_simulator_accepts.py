@@ -98,3 +98,37 @@ def test_works_already_on_the_record_from_another_source_are_marked(orcid_simula
     position = page.index("Already on your ORCID record")
     assert page.rfind("Already there", 0, position) > page.rfind("Not there yet", 0, position)
 
+
+
+def connected_ada(orcid_simulator):
+    from tests.fixtures.connections import OrcidConnectionFactory
+
+    cache.clear()
+    record = orcid_simulator.create_record(name="Ada Lovelace")
+    ada = ResearcherFactory(username="ada")
+    OrcidConnectionFactory(user=ada, orcid=record["orcid"], access_token_plain=record["access_token"])
+    WorkFactory(researcher=ada, title="Notes on the engine")
+    browser = Client()
+    browser.force_login(ada)
+    return record, browser
+
+
+def works_reads(orcid_simulator, orcid) -> list[dict]:
+    return [c for c in orcid_simulator.calls() if c["method"] == "GET" and c["path"].endswith(f"{orcid}/works")]
+
+
+def test_the_record_is_read_once_for_several_page_views(orcid_simulator):
+    record, browser = connected_ada(orcid_simulator)
+    for _ in range(3):
+        assert browser.get("/works/").status_code == 200
+    assert len(works_reads(orcid_simulator, record["orcid"])) == 1
+
+
+def test_orcid_failing_does_not_break_the_page(orcid_simulator):
+    record, browser = connected_ada(orcid_simulator)
+    orcid_simulator.set_faults(error_rate=1.0, paths=["/works"])
+    response = browser.get("/works/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Notes on the engine" in page
+    assert "We could not read your ORCID record just now" in page
