@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 
 from employments.models import Employment
@@ -45,12 +46,15 @@ def employments_on_record(orcid_simulator, orcid: str) -> list[dict]:
     return [item for item in orcid_simulator.record(orcid)["items"] if item["kind"] == "employment"]
 
 
-def test_imported_employments_are_written_with_put_codes_owned_by_hr(orcid_simulator, ada, tmp_path, settings):
+def test_imported_employments_are_written_with_put_codes_owned_by_hr(
+    orcid_simulator, ada, tmp_path, settings, django_capture_on_commit_callbacks
+):
     HrUnitFactory()
     import_hr(tmp_path, "ada,E1,Department of Chemistry,Professor,2019-09-01,",
               "ada,E2,Department of Physics,Lecturer,2012-01,2019-08-31")
 
-    counts = researcher_sync(researcher=ada)
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = researcher_sync(researcher=ada)
 
     assert counts.created == 2
     orcid = ada.orcid_connection.orcid
@@ -61,6 +65,14 @@ def test_imported_employments_are_written_with_put_codes_owned_by_hr(orcid_simul
     assert {item.unit.code for item in ledger} == {"hr"}
     assert {item.put_code for item in ledger} == {item["put_code"] for item in on_record}
     assert set(ledger.values_list("state", flat=True)) == {"on_orcid"}
+    # The researcher is told once that the institution wrote to their record.
+    (email,) = mail.outbox
+    assert email.to == [ada.email] and "2 employments" in email.body
+    with django_capture_on_commit_callbacks(execute=True):
+        import_hr(tmp_path, "ada,E1,Department of Chemistry,Professor,2019-09-01,2025-01-31",
+                  "ada,E2,Department of Physics,Lecturer,2012-01,2019-08-31")
+        researcher_sync(researcher=ada)
+    assert len(mail.outbox) == 1
 
 
 def test_an_end_date_updates_the_same_item_and_a_removed_row_deletes_it(orcid_simulator, ada, tmp_path):

@@ -117,3 +117,25 @@ def test_a_work_the_researcher_deletes_on_orcid_is_marked_through_the_webhook_an
     assert counts.created == 0
     assert [i for i in orcid_simulator.record(orcid)["items"] if i["kind"] == "work"] == []
     assert OrcidConnection.objects.get(pk=connection.pk).status == "active"
+
+
+@pytest.mark.django_db
+def test_the_periodic_reconcile_registers_missing_webhooks_and_reads_records_with_items(
+    orcid_simulator, webhooks_on, settings
+):
+    from webhooks.tasks import researchers_reconcile_all_task
+
+    settings.ORCID_BASE_URL = settings.ORCID_API_URL = orcid_simulator.url
+    record = orcid_simulator.create_record(name="Ada Lovelace")
+    ada = UserFactory(username="ada")
+    OrcidConnectionFactory(user=ada, orcid=record["orcid"], access_token_plain=record["access_token"])
+    work = WorkFactory(researcher=ada, eligible=True)
+    researcher_sync(researcher=ada)
+    item = OrcidItem.objects.get(work=work)
+    orcid_simulator.researcher_delete(record["orcid"], item.put_code)  # no webhook yet: missed
+
+    assert researchers_reconcile_all_task.apply().get() == 1
+
+    assert len(webhooks_of(orcid_simulator, record["orcid"])) == 1
+    item.refresh_from_db()
+    assert item.state == "deleted_on_orcid"
