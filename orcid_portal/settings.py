@@ -356,6 +356,14 @@ ORCID_SYNC_WORKERS = env.int("ORCID_SYNC_WORKERS", default=8)
 CELERY_TIMEZONE = TIME_ZONE
 # Redis for the shared rate limiter and per-iD locks; the broker's Redis unless set apart.
 REDIS_URL = env.str("REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
+if REDIS_URL:
+    # One cache for every web and worker process, so that the webhook debounce ("one reconcile
+    # per record per window") and the works page's copy of the record hold across processes.
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "orcid-portal",
+    }
 
 # ---------------------------------------------------------------------------------------------
 # Logging: never log tokens; ORCID's error bodies are logged only through the client's
