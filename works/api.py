@@ -23,7 +23,6 @@ from units.models import ApiKey
 from units.permissions import unit_scoped
 
 from . import selectors, services
-from .models import Work
 from .serializers import WorkApprovalSerializer, WorkSerializer, work_row_data
 
 NOT_FOUND = "No researcher with this institutional ID."

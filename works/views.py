@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
+from .eligibility import work_eligibility
 from .models import Work
 from .orcid_serialization import payload_to_json, payload_to_xml, work_payload
 
@@ -120,8 +121,6 @@ def work_preview(request, work_id: int):
         raise Http404("No such work.")
     payload = work_payload(work)
     row = selectors.work_rows([work])[0]
-    from .eligibility import work_eligibility
-
     return render(request, "works/preview.html", {
         "work": work,
         "row": row,

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from tests.fixtures.works import UnitFactory, WorkFactory
+from tests.fixtures.works import UnitFactory
 from works.models import Work
 from works.services import work_set_approval
 
