@@ -218,3 +218,16 @@ def test_large_files_show_a_progress_bar(tmp_path, library, capsys):
     call_command("import_works", write(tmp_path, "big.csv", HEADER + rows), unit="library", stdout=out, skip_checks=True)
     assert "created=1200" in out.getvalue()
     assert "rows" in capsys.readouterr().err  # tqdm's bar on stderr
+
+
+def test_a_file_that_is_not_utf8_is_an_error_that_says_so(tmp_path, library):
+    path = tmp_path / "works.csv"
+    path.write_bytes((HEADER + "ada,x-1,Caf\xe9 culture,,book,2020,,10.5555/x.1,,,,,,,true\n").encode("latin-1"))
+    with pytest.raises(CommandError, match="is not UTF-8 text"):
+        run(str(path))
+
+
+def test_a_byte_order_mark_and_extra_columns_are_fine(tmp_path, library):
+    text = "\ufeff" + HEADER.replace("public\n", "public,notes\n") + "ada,x-1,T,,book,2020,,10.5555/x.1,,,,,,,true,hello\n"
+    output = run(write(tmp_path, "works.csv", text))
+    assert "created=1" in output
