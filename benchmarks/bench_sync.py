@@ -160,7 +160,7 @@ def _run(args, sim_url: str, workdir: Path) -> None:
         profile.enable()
         first = one_run(label)
         profile.disable()
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+        pstats.Stats(profile).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(40)
     else:
         first = one_run(label)
     print(f"   write calls per created work: {first.api_writes / max(first.created, 1):.3f}")
