@@ -231,3 +231,11 @@ def test_a_byte_order_mark_and_extra_columns_are_fine(tmp_path, library):
     text = "\ufeff" + HEADER.replace("public\n", "public,notes\n") + "ada,x-1,T,,book,2020,,10.5555/x.1,,,,,,,true,hello\n"
     output = run(write(tmp_path, "works.csv", text))
     assert "created=1" in output
+
+
+def test_a_dry_run_reports_what_would_happen_and_saves_nothing(tmp_path, library):
+    output = run(write(tmp_path, "works.csv", GOOD_AND_BAD), dry_run=True)
+    assert "created=4 updated=0 unchanged=0 rejected=5" in output
+    assert "Dry run: nothing was saved." in output
+    assert not Work.objects.exists()
+    assert not get_user_model().objects.filter(username="ada").exists()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import reset_queries
+from django.db import reset_queries, transaction
 from tqdm import tqdm
 
 from units.models import Unit
@@ -28,8 +29,11 @@ class Command(BaseCommand):
         parser.add_argument("file", help="a .csv file (CONTRACT columns) or a .json CSL-JSON file")
         parser.add_argument("--unit", required=True, help="the code of an existing unit (see create_unit)")
         parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+        parser.add_argument("--dry-run", action="store_true",
+                            help="check the file and report what would happen, saving nothing")
 
-    def handle(self, *args, file: str, unit: str, no_progress: bool = False, verbosity: int = 1, **options):
+    def handle(self, *args, file: str, unit: str, no_progress: bool = False, dry_run: bool = False, verbosity: int = 1,
+               **options):
         unit_obj = Unit.objects.filter(code=unit.strip().lower()).first()
         if unit_obj is None:
             known = ", ".join(Unit.objects.order_by("code").values_list("code", flat=True)) or "none yet"
@@ -64,12 +68,18 @@ class Command(BaseCommand):
                 self._say(bar, f"{outcome.where}: {outcome.outcome} {outcome.local_id}")
 
         try:
-            if fmt == "csv":
-                with open(path, encoding="utf-8-sig", newline="", errors="strict") as stream:
-                    result = works_import(unit=unit_obj, entries=iter_csv(stream), on_row=on_row)
-            else:
-                with open(path, "rb") as stream:
-                    result = works_import(unit=unit_obj, entries=iter_csl_json(stream), on_row=on_row)
+            # A dry run does the whole import inside one transaction and rolls it back, so
+            # what it reports is exactly what a real run would do. A real run commits batch by
+            # batch instead: one long transaction would hold the database's write lock.
+            with transaction.atomic() if dry_run else nullcontext():
+                if fmt == "csv":
+                    with open(path, encoding="utf-8-sig", newline="", errors="strict") as stream:
+                        result = works_import(unit=unit_obj, entries=iter_csv(stream), on_row=on_row)
+                else:
+                    with open(path, "rb") as stream:
+                        result = works_import(unit=unit_obj, entries=iter_csl_json(stream), on_row=on_row)
+                if dry_run:
+                    transaction.set_rollback(True)
         except ImportFileError as exc:
             bar.close()
             raise CommandError(f"{path.name}: {exc}") from None
@@ -81,6 +91,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{result.researchers_created} researcher(s) seen for the first time were created.")
         style = self.style.SUCCESS if not result.rejected else self.style.WARNING
         self.stdout.write(style(f"{path.name} into {unit_obj.code}: {result.summary}"))
+        if dry_run:
+            self.stdout.write("Dry run: nothing was saved.")
 
     def _say(self, bar, text: str) -> None:
         if bar.disable:
