@@ -356,7 +356,12 @@ class OrcidClient:
             else:
                 elapsed_ms = (time.monotonic() - started) * 1000
                 status = response.status_code
-                logger.info("ORCID %s %s -> %s in %.0f ms", method, log_path, status, elapsed_ms)
+                # Successful calls at DEBUG (a sync makes thousands); refusals and retries are
+                # logged below at WARNING/INFO.
+                logger.log(
+                    logging.DEBUG if status in ok else logging.INFO,
+                    "ORCID %s %s -> %s in %.0f ms", method, log_path, status, elapsed_ms,
+                )
                 if status in ok:
                     return response
                 if status == 404 and method == "DELETE" and maybe_done and delete_after_retry_ok:
