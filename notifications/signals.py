@@ -4,6 +4,8 @@ services in notifications/services.py for after the commit; the rules live there
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 from django.contrib.auth.signals import user_logged_in
 from django.core.cache import cache
@@ -16,6 +18,7 @@ logger = logging.getLogger(__name__)
 # After a researcher's first-written email is settled, their later item saves skip the check.
 FIRST_WRITTEN_DONE_KEY = "notifications:first-written-done:{user_id}"
 FIRST_WRITTEN_DONE_SECONDS = 6 * 3600
+NO_ADDRESS_RECHECK_SECONDS = 600
 
 
 def items_first_written_check(user_id: int) -> None:
@@ -23,6 +26,8 @@ def items_first_written_check(user_id: int) -> None:
 
     from .services import notify_items_first_written
 
+    if cache.get(FIRST_WRITTEN_DONE_KEY.format(user_id=user_id)):
+        return
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is None:
         return
@@ -31,16 +36,46 @@ def items_first_written_check(user_id: int) -> None:
     except Exception:  # an email problem must never break the sync that wrote the items
         logger.exception("items-first-written notification for user %s failed", user_id)
         return
-    if user.email:
-        cache.set(FIRST_WRITTEN_DONE_KEY.format(user_id=user_id), True, FIRST_WRITTEN_DONE_SECONDS)
+    # Settled (sent, or sent before); without an address, look again only after a while, so a
+    # sync writing many items for someone without an address does not ask for each one.
+    cache.set(FIRST_WRITTEN_DONE_KEY.format(user_id=user_id), True,
+              FIRST_WRITTEN_DONE_SECONDS if user.email else NO_ADDRESS_RECHECK_SECONDS)
 
 
 @receiver(post_save, sender="putcodes.OrcidItem", dispatch_uid="notifications-item-written")
 def _orcid_item_saved(sender, instance, **kwargs) -> None:
-    if instance.state != "on_orcid" or cache.get(FIRST_WRITTEN_DONE_KEY.format(user_id=instance.researcher_id)):
+    if instance.state != "on_orcid":
+        return
+    # The sync saves items with their researcher loaded: no address, nothing to do, no query.
+    researcher = instance._state.fields_cache.get("researcher")
+    if researcher is not None and not researcher.email:
         return
     user_id = instance.researcher_id
-    transaction.on_commit(lambda: items_first_written_check(user_id))
+    pending = _pending_checks()
+    now = time.monotonic()
+    # One check per researcher per transaction, however many of their items it saves (an
+    # entry left by a rolled-back transaction goes stale after PENDING_SECONDS).
+    if now - pending.get(user_id, -PENDING_SECONDS) < PENDING_SECONDS:
+        return
+    if cache.get(FIRST_WRITTEN_DONE_KEY.format(user_id=user_id)):
+        return
+    pending[user_id] = now
+
+    def check() -> None:
+        pending.pop(user_id, None)
+        items_first_written_check(user_id)
+
+    transaction.on_commit(check)
+
+
+_local = threading.local()
+PENDING_SECONDS = 120.0
+
+
+def _pending_checks() -> dict[int, float]:
+    if not hasattr(_local, "pending"):
+        _local.pending = {}
+    return _local.pending
 
 
 def connection_revoked_check(connection_id: int) -> None:
