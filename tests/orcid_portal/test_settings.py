@@ -9,7 +9,9 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 def _run_manage(*args, env_overrides):
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
+    # A fresh process, as a deployment starts: nothing a browser test set in this one (e.g.
+    # DJANGO_ALLOW_ASYNC_UNSAFE) may leak into it.
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update({"PORTAL_ENV_FILE": "/nonexistent"})
     env.update(env_overrides)
     return subprocess.run(
