@@ -62,10 +62,13 @@ def fuzzy_date_parse(text: str) -> FuzzyDate:
     return (year, month, day)
 
 
-def _date_key(date: FuzzyDate, *, end: bool) -> tuple[int, int, int]:
-    # An unknown month or day counts as the widest it could be, so "2020" to "2020-03" is fine.
-    year, month, day = date
-    return (year or 0, month or (12 if end else 1), day or (31 if end else 1))
+def fuzzy_dates_in_order(start: FuzzyDate, end: FuzzyDate) -> bool:
+    """Whether ORCID takes `end` as not before `start`. ORCID compares the dates as written,
+    an unknown month or day counting as 0, so "2020-05" to "2020" is refused (error 9055)
+    although it could be read as fine: HR must give the end date at least as precisely."""
+    if start[0] is None or end[0] is None:
+        return True
+    return tuple(part or 0 for part in end) >= tuple(part or 0 for part in start)
 
 
 @dataclass
@@ -139,8 +142,11 @@ def _row_parse(line: int, raw: dict) -> _Row:
         raise ValueError(f"end_date {error}") from None
     if end[0] is not None and start[0] is None:
         raise ValueError("end_date without a start_date")
-    if end[0] is not None and _date_key(end, end=True) < _date_key(start, end=False):
-        raise ValueError("end_date is before start_date")
+    if not fuzzy_dates_in_order(start, end):
+        raise ValueError(
+            "end_date is before start_date (ORCID compares them as written: give the end date at least "
+            "as precisely as the start date)"
+        )
     return _Row(line, institutional_id, local_id, department, role_title, start, end)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 
 import pytest
@@ -158,3 +159,57 @@ def test_every_employment_validates_against_the_official_xsd(department, role_ti
     with override_settings(INSTITUTION_NAME=name, INSTITUTION_CITY=city, INSTITUTION_REGION=region):
         body = employment_to_xml(employment)
     assert_valid(body)
+
+
+# Dates as HR writes them, which the importer takes: YYYY, YYYY-MM or YYYY-MM-DD, or none.
+hr_dates = st.one_of(
+    st.just(""),
+    st.integers(1900, 2100).map(str),
+    st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31)).map(lambda d: d.strftime("%Y-%m")),
+    st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31)).map(lambda d: d.isoformat()),
+)
+
+
+@pytest.mark.django_db
+@hypothesis_settings(max_examples=20, deadline=None,
+                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(department=texts, role_title=texts, start_text=hr_dates, end_text=hr_dates)
+def test_the_simulator_accepts_every_employment_the_importer_takes(orcid_simulator, department, role_title,
+                                                                     start_text, end_text):
+    """ORCID's own validation (the simulator's, over HTTP) takes both forms of the body of
+    every employment the importer accepts."""
+    from hypothesis import assume
+
+    from employments.services import _row_parse
+    from orcid_client.client import OrcidClient
+
+    raw = {"institutional_id": "ada", "local_id": "E1", "department": department, "role_title": role_title,
+           "start_date": start_text, "end_date": end_text}
+    try:
+        row = _row_parse(2, raw)
+    except ValueError:
+        assume(False)
+    employment = unsaved_employment(
+        department=row.department, role_title=row.role_title,
+        start_year=row.start[0], start_month=row.start[1], start_day=row.start[2],
+        end_year=row.end[0], end_month=row.end[1], end_day=row.end[2],
+    )
+    record = orcid_simulator.create_record(name="Ada Lovelace")
+    client = OrcidClient(base_url=orcid_simulator.url, api_url=orcid_simulator.url)
+    put_code = client.employment_create(orcid=record["orcid"], access_token=record["access_token"],
+                                        body=employment_to_json(employment))
+    put_code_xml = client.employment_create(orcid=record["orcid"], access_token=record["access_token"],
+                                            body=employment_to_xml(employment))
+    assert put_code and put_code_xml and put_code != put_code_xml
+    client.employment_update(orcid=record["orcid"], access_token=record["access_token"], put_code=put_code,
+                             body=employment_to_xml(employment, put_code=put_code))
+
+
+def test_manage_py_check_warns_about_settings_orcid_would_refuse(settings):
+    from employments.checks import institution_settings_check
+
+    assert institution_settings_check(None) == []
+    settings.INSTITUTION_CITY = ""
+    settings.INSTITUTION_COUNTRY = "USA"
+    ids = {problem.id for problem in institution_settings_check(None)}
+    assert ids == {"employments.W001", "employments.W002"}
