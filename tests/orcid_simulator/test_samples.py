@@ -121,10 +121,17 @@ def test_json_with_an_unknown_field_is_rejected_with_9001(api: Api):
     assert error_code(response) == 9001
 
 
-def test_a_work_without_a_type_fails_the_schema(api: Api):
+def test_a_work_without_a_type_is_9001_in_xml_and_9037_in_json_as_on_orcid(api: Api):
+    """ORCID validates XML against the XSD before its own rules; JSON has no XSD step there, so
+    ActivityValidator answers: "Invalid work type, valid values are: ..."."""
     sample = json.loads((SAMPLES / "write_samples/work-full-3.0.json").read_text())
     del sample["type"]
-    assert error_code(api.post_work(sample)) == 9001
+    response = api.post_work(sample)
+    assert error_code(response) == 9037
+    assert response.json()["developer-message"].startswith("Invalid work type, valid values are: annotation,")
+    xml = etree.fromstring((SAMPLES / "write_samples/work-simple-3.0.xml").read_bytes())
+    xml.remove(xml.find("{http://www.orcid.org/ns/work}type"))
+    assert error_code(api.post_work(etree.tostring(xml))) == 9001
 
 
 def test_an_element_out_of_order_fails_the_schema(api: Api):
