@@ -49,6 +49,21 @@ def _wait_for(url: str, timeout: float = 30.0) -> None:
     raise SystemExit(f"The simulator did not start at {url}")
 
 
+def _cpu_seconds(pid: int | None = None) -> float:
+    """User+system CPU seconds of this process (or of `pid`, from /proc)."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+SIMULATOR_PID: int | None = None
+
+
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -91,6 +106,8 @@ def main() -> None:
         cwd=ROOT, env={**env, "DATABASE_URL": f"sqlite:///{workdir / 'sim.sqlite3'}"},
         stdout=sim_log, stderr=subprocess.STDOUT,
     )
+    global SIMULATOR_PID
+    SIMULATOR_PID = simulator.pid
     try:
         _wait_for(f"{sim_url}/_simulator/")
         _run(args, sim_url, workdir)
@@ -138,8 +155,10 @@ def _run(args, sim_url: str, workdir: Path) -> None:
     def one_run(label: str) -> SyncRun:
         run = sync_run_start(triggered_by=f"benchmark: {label}", trigger=SyncRun.Trigger.COMMAND)
         started = time.monotonic()
+        cpu, sim_cpu = _cpu_seconds(), _cpu_seconds(SIMULATOR_PID)
         run = sync_run_execute(run=run, workers=args.workers)
         run.wall = time.monotonic() - started
+        run.cpu, run.sim_cpu = _cpu_seconds() - cpu, _cpu_seconds(SIMULATOR_PID) - sim_cpu
         calls = run.api_writes + run.api_reads
         floor = calls / args.rate
         print(f"\n== {label}")
@@ -148,6 +167,7 @@ def _run(args, sim_url: str, workdir: Path) -> None:
         print(f"   wall {run.wall:.1f} s; rate-limit floor {floor:.1f} s ({calls} calls / {args.rate:g}/s)"
               + (f"; throughput {calls / run.wall:.1f} calls/s = {100 * calls / run.wall / args.rate:.0f}% of the limit"
                  if calls else ""))
+        print(f"   CPU: portal {run.cpu:.1f} s, simulator {run.sim_cpu:.1f} s (this machine has {os.cpu_count()} cores)")
         print(f"   peak RSS so far {_peak_rss_mb():.0f} MB")
         return run
 

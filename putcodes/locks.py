@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Iterator
 
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -80,19 +80,9 @@ def _redis_record_lock(url: str, orcid: str, *, ttl: int, wait: float) -> Iterat
 @contextmanager
 def _db_record_lock(orcid: str, *, ttl: int, wait: float) -> Iterator[bool]:
     owner = uuid.uuid4().hex
-    try:
-        OrcidRecordLock.objects.get_or_create(orcid=orcid)
-    except IntegrityError:  # created by another writer at the same moment: it exists now
-        pass
     deadline = time.monotonic() + wait
-    taken = False
     while True:
-        now = timezone.now()
-        taken = bool(
-            OrcidRecordLock.objects.filter(orcid=orcid)
-            .filter(Q(owner="") | Q(expires_at__isnull=True) | Q(expires_at__lt=now))
-            .update(owner=owner, expires_at=now + timedelta(seconds=ttl))
-        )
+        taken = _db_take(orcid, owner, ttl)
         if taken or time.monotonic() >= deadline:
             break
         time.sleep(0.05)
@@ -101,3 +91,22 @@ def _db_record_lock(orcid: str, *, ttl: int, wait: float) -> Iterator[bool]:
     finally:
         if taken:
             OrcidRecordLock.objects.filter(orcid=orcid, owner=owner).update(owner="", expires_at=None)
+
+
+def _db_take(orcid: str, owner: str, ttl: int) -> bool:
+    """One conditional UPDATE (the lease is free or expired); the first time for a record, an
+    INSERT, which fails if another writer inserted it first."""
+    now = timezone.now()
+    expires = now + timedelta(seconds=ttl)
+    if (
+        OrcidRecordLock.objects.filter(orcid=orcid)
+        .filter(Q(owner="") | Q(expires_at__isnull=True) | Q(expires_at__lt=now))
+        .update(owner=owner, expires_at=expires)
+    ):
+        return True
+    try:
+        with transaction.atomic():
+            OrcidRecordLock.objects.create(orcid=orcid, owner=owner, expires_at=expires)
+        return True
+    except IntegrityError:  # the row exists and someone holds it
+        return False

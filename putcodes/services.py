@@ -31,7 +31,7 @@ How ORCID's answers are handled (https://info.orcid.org/documentation/api-tutori
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
@@ -1090,9 +1090,21 @@ def sync_run_execute(
         # Researchers with nothing to send are settled here, from batched reads; only those
         # with calls to make go to the workers.
         pool = None if sequential else ThreadPoolExecutor(max_workers=workers, thread_name_prefix="orcid-sync")
-        futures = []
+        pending: set = set()
+
+        def settle(block_until: int) -> None:
+            # Planning is CPU work that holds the GIL; planning far ahead of the workers
+            # would slow their every database call (the GIL's convoy effect). So the next
+            # batch is planned only once the workers are nearly out of work.
+            nonlocal pending
+            while len(pending) > block_until:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    future.result()
+                    tick()
+
         try:
-            for researcher_id, connection, plan, planned_at in researchers_plans(researcher_ids, units=units):
+            for researcher_id, connection, plan, planned_at in researchers_plans(researcher_ids, units=units, batch=100):
                 if connection is not None and _has_calls(plan, _researcher_mode(connection)):
                     if pool is None:
                         # Threads would not see this transaction's uncommitted rows, and an
@@ -1100,7 +1112,9 @@ def sync_run_execute(
                         one(researcher_id, connection, plan, planned_at)
                         tick()
                     else:
-                        futures.append(pool.submit(one, researcher_id, connection, plan, planned_at))
+                        if len(pending) >= workers * 4:
+                            settle(workers * 2)
+                        pending.add(pool.submit(one, researcher_id, connection, plan, planned_at))
                     continue
                 counts = SyncCounts()
                 if plan is not None:
@@ -1108,9 +1122,7 @@ def sync_run_execute(
                     counts.skipped += plan.skipped + plan.writes
                 totals.add(counts)
                 tick()
-            for future in as_completed(futures):
-                future.result()
-                tick()
+            settle(0)
         finally:
             if pool is not None:
                 pool.shutdown(wait=True)
