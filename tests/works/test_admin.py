@@ -55,3 +55,16 @@ def test_unit_staff_may_upload_only_into_their_own_units():
         "unit": law.pk, "file": SimpleUploadedFile("works.csv", CSV.encode(), content_type="text/csv")})
     assert "Select a valid choice" in response.content.decode()
     assert not Work.objects.exists()
+
+
+def test_upload_takes_csl_json_too(admin_client):
+    import json
+
+    unit = UnitFactory(code="library")
+    items = [{"institutional_id": "ada", "local_id": "lib-1", "public": True, "type": "article-journal",
+              "title": "Notes", "DOI": "https://doi.org/10.5555/A.1", "issued": {"date-parts": [[2019, 3]]}}]
+    response = admin_client.post("/admin/works/work/import/", {
+        "unit": unit.pk, "file": SimpleUploadedFile("works.json", json.dumps(items).encode(),
+                                                    content_type="application/json")})
+    assert "Created 1, updated 0, unchanged 0, rejected 0" in response.content.decode()
+    assert Work.objects.get().external_ids[0]["value"] == "10.5555/a.1"

@@ -209,3 +209,13 @@ def test_a_record_that_cannot_be_read_does_not_break_the_page(settings):
     assert response.status_code == 200
     assert "Still listed" in page
     assert "We could not read your ORCID record just now" in page
+
+
+def test_approving_again_after_a_deletion_on_orcid_makes_it_waiting_to_be_written(ada, ada_client):
+    work = WorkFactory(researcher=ada, eligible=True, approved_at=timezone.now() - dt.timedelta(days=3))
+    ledger(work, state="deleted_on_orcid", put_code=77, deleted_at=timezone.now() - dt.timedelta(days=1))
+    assert 'data-status="deleted_on_orcid"' in ada_client.get("/works/").content.decode()
+    ada_client.post("/works/", {"csrfmiddlewaretoken": csrf_token(ada_client), "approve_one": work.pk})
+    work.refresh_from_db()
+    assert work.approved_at > timezone.now() - dt.timedelta(minutes=1)
+    assert f'id="work-{work.pk}" data-status="pending"' in ada_client.get("/works/").content.decode()
