@@ -43,7 +43,7 @@ def _researcher(request, institutional_id: str):
         if request.user.get_username().lower() != institutional_id:
             raise NotFound(NOT_FOUND)
         return request.user
-    researcher = get_user_model().objects.filter(username=institutional_id).first()
+    researcher = get_user_model().objects.filter(username__iexact=institutional_id).order_by("id").first()
     if researcher is None:
         raise NotFound(NOT_FOUND)
     return researcher
