@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 
 from orcid_client.errors import OrcidError
+from putcodes.admin import sync_selected_connections
 
 from . import services
 from .models import ConnectionEvent, OrcidConnection
@@ -39,7 +40,7 @@ class OrcidConnectionAdmin(admin.ModelAdmin):
     )
     fields = readonly_fields
     inlines = [ConnectionEventInline]
-    actions = ["refresh_tokens_now"]
+    actions = ["refresh_tokens_now", sync_selected_connections]
 
     @admin.display(description="Access token")
     def access_token_state(self, obj):

@@ -101,3 +101,35 @@ def test_the_sync_overview_needs_the_permission_to_view_the_ledger(client):
     user = UserFactory(username="clerk", is_staff=True)
     client.force_login(user)
     assert client.get(reverse("admin:putcodes_sync_overview")).status_code == 403
+
+
+def test_sync_selected_researchers_now_from_the_connections_admin_records_a_run(client, superuser):
+    from tests.fixtures.connections import OrcidConnectionFactory
+
+    connection = OrcidConnectionFactory()
+    WorkFactory(researcher=connection.user)  # nothing approved: the run makes no ORCID call
+    response = client.post(reverse("admin:connections_orcidconnection_changelist"), {
+        "action": "sync_selected_connections", "_selected_action": [connection.pk],
+    }, follow=True)
+    run = SyncRun.objects.get()
+    assert run.trigger == SyncRun.Trigger.ADMIN and run.triggered_by == "boss"
+    assert run.status == SyncRun.Status.FINISHED and run.researchers_total == 1
+    assert f"sync run {run.pk}" in response.content.decode()
+
+
+def test_sync_selected_researchers_now_from_the_ledger_is_limited_to_the_staffs_units(client, librarian, monkeypatch):
+    from putcodes import admin as putcodes_admin
+
+    seen = {}
+
+    def fake_sync_now(*, researcher_ids, triggered_by, units=None, trigger=None):
+        seen.update(researcher_ids=list(researcher_ids), units=units)
+        return SyncRun.objects.create(trigger=SyncRun.Trigger.ADMIN, triggered_by=triggered_by)
+
+    monkeypatch.setattr(putcodes_admin, "researchers_sync_now", fake_sync_now)
+    item = _item(WorkFactory(unit=UnitFactory(code="library")))
+    client.post(reverse("admin:putcodes_orciditem_changelist"), {
+        "action": "sync_selected_researchers", "_selected_action": [item.pk],
+    })
+    assert seen["researcher_ids"] == [item.researcher_id]
+    assert [u.code for u in seen["units"]] == ["library"]
