@@ -71,7 +71,13 @@ def employments_for_dashboard(*, researcher) -> list[EmploymentRow]:
             state_label=label,
             put_code=item.put_code if item else None,
             error=item.last_error_message if item and state == "error" else "",
-            can_approve=employment.removed_at is None and (employment.approved is not True or deleted_on_orcid),
+            # "Put it on ORCID" only where it changes something: the unit asks for approval,
+            # the researcher said no before, or deleted it on ORCID and wants it back.
+            can_approve=employment.removed_at is None and (
+                deleted_on_orcid
+                or employment.approved is False
+                or (employment.approved is None and employment.unit.requires_approval)
+            ),
             can_decline=employment.removed_at is None and employment.approved is not False,
         ))
     return rows

@@ -11,7 +11,13 @@ def employment_section(context):
     request = context.get("request")
     user = getattr(request, "user", None)
     rows = employments_for_dashboard(researcher=user) if user is not None and user.is_authenticated else []
-    return {"rows": rows, "csrf_token": context.get("csrf_token"), "request": request}
+    return {
+        "rows": rows,
+        "asks_approval": any(row.employment.unit.requires_approval for row in rows),
+        "institution_name": context.get("institution_name", ""),
+        "csrf_token": context.get("csrf_token"),
+        "request": request,
+    }
 
 
 @register.filter

@@ -104,3 +104,17 @@ def test_hr_staff_upload_hrs_file_in_the_admin(client):
     assert response.status_code == 200
     assert "Created 1" in page and "rejected 1" in page and "start_date" in page
     assert Employment.objects.filter(unit=hr, local_id="E1").exists()
+
+
+def test_the_dashboard_offers_approval_only_where_the_unit_asks_for_it(client):
+    from tests.fixtures.works import UnitFactory
+
+    ada = UserFactory(username="ada")
+    EmploymentFactory(researcher=ada, role_title="HR job")
+    EmploymentFactory(researcher=ada, role_title="Clinic job", unit=UnitFactory(code="medicine", requires_approval=True))
+    client.force_login(ada)
+    page = client.get(reverse("dashboard")).content.decode()
+    hr_row = page[page.index("HR job"):page.index("</tr>", page.index("HR job"))]
+    clinic_row = page[page.index("Clinic job"):page.index("</tr>", page.index("Clinic job"))]
+    assert "Put it on ORCID" not in hr_row and "Not on ORCID" in hr_row
+    assert "Put it on ORCID" in clinic_row and "Waiting for your approval" in clinic_row
