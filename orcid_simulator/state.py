@@ -197,8 +197,8 @@ class Simulator:
         self.rng = random.Random(seed)
         self.demo_client_id = demo_client_id
         self.demo_client_secret = demo_client_secret
-        self.default_rate = rate
-        self.default_burst = burst
+        self.default_rate = self.initial_rate = rate
+        self.default_burst = self.initial_burst = burst
         self.public_base_url = public_base_url
         self.state_file = Path(state_file) if state_file else None
         self.webhook_sender = WebhookSender()
@@ -220,7 +220,10 @@ class Simulator:
                              name="ORCID portal (demo member client)")
 
     def reset(self) -> None:
+        """Back to the start: no records, tokens, faults or calls; only the demo client, with the
+        rate limit the simulator was started with."""
         with self.lock:
+            self.default_rate, self.default_burst = self.initial_rate, self.initial_burst
             self._reset_locked()
         self.save()
 
