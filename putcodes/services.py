@@ -373,6 +373,9 @@ class _ResearcherSync:
             except TokenRevoked as error:
                 self._revoked(error)
                 raise _StopWriting() from None
+            except OrcidError as error:  # ORCID unreachable for the refresh: next run
+                self.counts.errors.append(_error_note(None, error, self.researcher))
+                raise _StopWriting() from None
         return self._token
 
     def delete_token(self) -> str:
