@@ -722,36 +722,31 @@ def _now() -> dt.datetime:
 
 
 class WebhookSender:
-    """Posts an empty body to callbacks from one background thread, as ORCID's scheduler does,
-    so that a slow or dead callback never holds up an API call."""
+    """Posts an empty body to callbacks from background threads, as ORCID's scheduler does, so
+    that a slow or dead callback never holds up an API call (nor, with a few senders, the
+    other callbacks)."""
 
-    def __init__(self) -> None:
-        import queue
+    def __init__(self, workers: int = 4) -> None:
+        from concurrent.futures import ThreadPoolExecutor
 
-        self.queue: "queue.Queue[str]" = queue.Queue()
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="orcid-simulator-webhook")
         self.sent: list[tuple[str, int | None]] = []
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+        self._local = threading.local()
 
     def send(self, url: str) -> None:
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="orcid-simulator-webhooks", daemon=True)
-                self._thread.start()
-        self.queue.put(url)
+        self.pool.submit(self._post, url)
 
-    def _run(self) -> None:
+    def _post(self, url: str) -> None:
         import requests
 
-        session = requests.Session()
-        while True:
-            url = self.queue.get()
-            status: int | None = None
-            try:
-                status = session.post(url, data=b"", timeout=(2, 5)).status_code
-            except requests.RequestException as exc:
-                logger.info("webhook %s failed: %s", url, exc.__class__.__name__)
-            self.sent.append((url, status))
-            if len(self.sent) > 10000:
-                del self.sent[:5000]
-            self.queue.task_done()
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        status: int | None = None
+        try:
+            status = session.post(url, data=b"", timeout=(2, 5)).status_code
+        except requests.RequestException as exc:
+            logger.info("webhook %s failed: %s", url, exc.__class__.__name__)
+        self.sent.append((url, status))
+        if len(self.sent) > 10000:
+            del self.sent[:5000]
