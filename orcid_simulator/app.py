@@ -8,7 +8,6 @@ requests, negotiates XML/JSON, applies faults and the per-client rate limit, and
 from __future__ import annotations
 
 import base64
-import html
 import json
 import logging
 import socket
@@ -25,7 +24,6 @@ from orcid_simulator import rendering
 from orcid_simulator.errors import BULK_LIMIT, BULK_LIMIT_DETAIL, MAX_PUT_CODES, ApiError, OAuthError
 from orcid_simulator.schema import NS, SchemaError, schema_model
 from orcid_simulator.state import (
-    CODE_LIFETIME,
     DEFAULT_SCOPES,
     USER_SCOPES,
     Client,
@@ -756,5 +754,3 @@ def _redirect(redirect_uri: str, params: dict[str, str | None]) -> Response:
     separator = "&" if urllib.parse.urlsplit(redirect_uri).query else "?"
     return Response(b"", 302, headers={"Location": f"{redirect_uri}{separator}{query}"})
 
-
-__all__ = ["SimulatorApp", "CODE_LIFETIME", "html"]

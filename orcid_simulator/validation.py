@@ -17,7 +17,6 @@ from orcid_simulator.errors import ApiError
 from orcid_simulator.schema import NS
 
 C = NS["common"]
-W = NS["work"]
 
 # orcid-model WorkType (v3.0), plus the pre-2023 "dissertation" still listed by ORCID's answers.
 WORK_TYPES = (
