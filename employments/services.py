@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -172,25 +173,33 @@ def _rows_read(lines: Iterable[str]) -> Iterator[tuple[int, dict | None, str]]:
 
 
 class _Researchers:
-    """Users by institutional ID, created (with no usable password) on first sight, as for works:
-    researchers sign in later through the institutional login."""
+    """User ids by institutional ID, looked up a batch at a time; users HR names for the first
+    time are created (with no usable password) as for works: they sign in later through the
+    institutional login."""
 
     def __init__(self) -> None:
         self.model = get_user_model()
-        self.cache: dict[str, object] = {}
+        self.ids: dict[str, int] = {}
 
-    def get(self, institutional_id: str):
-        user = self.cache.get(institutional_id)
-        if user is None:
-            user = self.model.objects.filter(username=institutional_id).first()
-            if user is None:
-                user = self.model(username=institutional_id)
-                user.set_unusable_password()
-                user.save()
-            if len(self.cache) > 50_000:
-                self.cache.clear()
-            self.cache[institutional_id] = user
-        return user
+    def prefetch(self, institutional_ids: Iterable[str]) -> None:
+        wanted = {i for i in institutional_ids if i and i not in self.ids}
+        if not wanted:
+            return
+        if len(self.ids) > 200_000:  # bounded memory on very large files
+            self.ids.clear()
+        self.ids.update(self.model.objects.filter(username__in=wanted).values_list("username", "pk"))
+        missing = sorted(wanted - self.ids.keys())
+        if missing:
+            unusable = make_password(None)
+            self.model.objects.bulk_create(
+                [self.model(username=name, password=unusable) for name in missing], ignore_conflicts=True
+            )
+            self.ids.update(self.model.objects.filter(username__in=missing).values_list("username", "pk"))
+
+    def get(self, institutional_id: str) -> int:
+        if institutional_id not in self.ids:
+            self.prefetch([institutional_id])
+        return self.ids[institutional_id]
 
 
 def _fields(row: _Row) -> dict:
@@ -232,10 +241,21 @@ def employments_import(
     batch: list[tuple[int, dict | None, str]] = []
 
     def flush() -> None:
+        creates: list[Employment] = []
         with transaction.atomic():
+            researchers.prefetch(
+                (raw.get("institutional_id") or "").strip().lower() for _, raw, error in batch if raw and not error
+            )
             for line, raw, error in batch:
                 _row_import(unit=unit, line=line, raw=raw, error=error, existing=existing, seen=seen,
-                            researchers=researchers, report=report)
+                            researchers=researchers, report=report, creates=creates)
+            if creates:
+                Employment.objects.bulk_create(creates)
+                if any(e.pk is None for e in creates):  # a database that does not return ids
+                    ids = dict(Employment.objects.filter(unit=unit, local_id__in=[e.local_id for e in creates])
+                               .values_list("local_id", "pk"))
+                    for employment in creates:
+                        employment.pk = ids[employment.local_id]
         if progress:
             progress(len(batch))
         batch.clear()
@@ -252,7 +272,8 @@ def employments_import(
     return report
 
 
-def _row_import(*, unit, line, raw, error, existing, seen, researchers, report: ImportReport) -> None:
+def _row_import(*, unit, line, raw, error, existing, seen, researchers, report: ImportReport,
+                creates: list[Employment]) -> None:
     local_id = (raw or {}).get("local_id", "") or ""
     local_id = local_id.strip()
     if error:
@@ -272,15 +293,16 @@ def _row_import(*, unit, line, raw, error, existing, seen, researchers, report: 
         report.rejected.append(RowError(line, row.local_id, f"local_id repeats line {seen[row.local_id]}"))
         return
     seen[row.local_id] = line
-    researcher = researchers.get(row.institutional_id)
+    researcher_id = researchers.get(row.institutional_id)
     values = _fields(row)
     employment = existing.get(row.local_id)
     if employment is None:
-        employment = Employment.objects.create(unit=unit, researcher=researcher, local_id=row.local_id, **values)
+        employment = Employment(unit=unit, researcher_id=researcher_id, local_id=row.local_id, **values)
+        creates.append(employment)
         existing[row.local_id] = employment
         report.created += 1
         return
-    if employment.researcher_id != researcher.pk:
+    if employment.researcher_id != researcher_id:
         report.rejected.append(RowError(
             line, row.local_id,
             f"local_id {row.local_id} belongs to another researcher; an employment cannot move to "
