@@ -10,3 +10,10 @@ class InstitutionalRemoteUserBackend(RemoteUserBackend):
 
     def clean_username(self, username: str) -> str:
         return username.strip().lower()
+
+    def configure_user(self, request, user, created=True):
+        if created:
+            # Signed in by the proxy only: no password that the login page could accept.
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        return user
