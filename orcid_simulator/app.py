@@ -145,7 +145,7 @@ class SimulatorApp:
                 return _json({"error": exc.name}, exc.code or 404)
             if isinstance(exc, NotFound):
                 return self._api_error(request, ApiError(9016, detail=f"No such endpoint: {request.path}"))
-            return self._api_error(request, ApiError(9001))
+            return self._api_error(request, ApiError(9001, http_status=exc.code))
         if not control and endpoint != "home":
             fault = self._fault(request, context)
             if fault is not None:
@@ -272,7 +272,7 @@ class SimulatorApp:
                 raise ApiError(9001, detail=str(exc)) from None
             fmt = "xml"
         else:
-            raise ApiError(9001, detail=f"Unsupported media type {content_type}")
+            raise ApiError(9001, detail=f"Unsupported media type {content_type}", http_status=415)
         expected = f"{{{NS[root[0]]}}}{root[1]}"
         if element.tag != expected:
             raise ApiError(9001, detail=f"unexpected element {element.tag} (expected {expected})")

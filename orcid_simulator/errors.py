@@ -88,19 +88,21 @@ class ApiError(Exception):
     code: int
     detail: str | None = None
     params: dict[str, str] = field(default_factory=dict)
+    # 9001 also stands for 405 (method) and 415 (media type), as its message says.
+    http_status: int | None = None
 
     @property
     def status(self) -> int:
-        return MESSAGES[self.code][0]
+        return self.http_status or MESSAGES[self.code][0]
 
     def body(self) -> dict[str, object]:
-        status, developer, user = MESSAGES[self.code]
+        _, developer, user = MESSAGES[self.code]
         if not developer:
             developer = "org.orcid.core.exception.ExceedMaxNumberOfPutCodesException"
         if self.detail:
             developer = f"{developer} Full validation error: {self.detail}"
         return {
-            "response-code": status,
+            "response-code": self.status,
             "developer-message": _substitute(developer, self.params),
             "user-message": _substitute(user, self.params),
             "error-code": self.code,

@@ -256,3 +256,33 @@ def test_the_record_holds_the_activities_summary(api: Api):
 def test_an_unknown_endpoint_is_404(api: Api):
     response = requests.get(f"{api.url}/v3.0/{api.orcid}/fundings-and-more", timeout=10)
     assert response.status_code == 404
+
+
+def test_a_wrong_method_is_405_and_a_wrong_media_type_415(api: Api):
+    wrong_method = api.call("PATCH", "works")
+    assert wrong_method.status_code == 405 and error_code(wrong_method) == 9001
+    wrong_type = api.post_work("title=hello", content_type="text/plain")
+    assert wrong_type.status_code == 415 and error_code(wrong_type) == 9001
+
+
+def test_an_expired_token_is_401(orcid_simulator, api: Api, record):
+    orcid_simulator.expire_token(record["access_token"])
+    response = api.call("GET", "works")
+    assert response.status_code == 401 and response.json()["error"] == "invalid_token"
+
+
+def test_a_read_public_token_reads_public_items_only_and_cannot_write(orcid_simulator, api: Api):
+    from django.conf import settings
+
+    public = api.put_code_of(api.post_work(work_json("10.5555/public")))
+    limited = orcid_simulator.add_item(api.orcid, kind="work", body=work_json("10.5555/limited"),
+                                       visibility="limited")["put_code"]
+    token = requests.post(f"{api.url}/oauth/token", data={"grant_type": "client_credentials",
+                                                          "scope": "/read-public"},
+                          auth=(settings.ORCID_DEMO_CLIENT_ID, settings.ORCID_DEMO_CLIENT_SECRET),
+                          timeout=10).json()["access_token"]
+    orcid_simulator.researcher_set_visibility(api.orcid, public, "public")
+    codes = {s["put-code"] for g in api.call("GET", "works", token=token).json()["group"] for s in g["work-summary"]}
+    # The demo client is the source of `public`, so it would see it whatever its visibility.
+    assert limited not in codes and public in codes
+    assert error_code(api.post_work(work_json("10.5555/x"), token=token)) == 9038
