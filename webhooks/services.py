@@ -211,6 +211,13 @@ def webhooks_register_missing(*, limit: int = 500) -> int:
         return 0
     from connections.models import OrcidConnection
 
+    try:
+        webhook_client_token()
+    except OrcidError as error:
+        # No /webhook token (e.g. the membership has no webhooks): trying each iD is pointless.
+        logger.warning("No ORCID /webhook token, so no webhook was registered: %s", error)
+        return 0
+
     registered = set(
         WebhookSubscription.objects.filter(state=WebhookSubscription.State.REGISTERED).values_list("orcid", "user_id")
     )
