@@ -270,7 +270,8 @@ class OrcidClient:
         session.mount("http://", adapter)
         # No cookies: ORCID's API needs none, and a shared jar is state shared between threads.
         session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-        session.trust_env = False  # no ~/.netrc credentials or proxy surprises on ORCID calls
+        # trust_env stays on: a campus may reach ORCID only through an HTTPS proxy
+        # (HTTPS_PROXY) or with its own CA bundle (REQUESTS_CA_BUNDLE).
         session.headers["User-Agent"] = "orcid-portal/1.0 (+python-requests)"
         return session
 
@@ -487,13 +488,17 @@ class OrcidClient:
     def token_refresh(self, *, refresh_token: str, revoke_old: bool = False, scope: str | None = None) -> OrcidToken:
         """A new access token from a refresh token; `revoke_old` revokes the old access token.
 
-        Raises `TokenRevoked` when the refresh token no longer works (invalid_grant).
+        Raises `TokenRevoked` when the refresh token no longer works (invalid_grant), and
+        `OutcomeUnknown` when a `revoke_old` refresh was sent and its answer lost.
         """
         form = {"grant_type": "refresh_token", "refresh_token": refresh_token, "revoke_old": "true" if revoke_old else "false"}
         if scope:
             form["scope"] = scope
         self.stats._add("writes")
-        return self._token_call(form, idempotent=False)
+        # Without revoke_old a repeated refresh only mints one more token, so it may be retried;
+        # with it, a repeat after a lost answer would find the old token revoked and look like
+        # the researcher's revocation, so the caller is told the outcome is unknown instead.
+        return self._token_call(form, idempotent=not revoke_old)
 
     def token_client_credentials(self, *, scope: str) -> OrcidToken:
         """A token for the client itself (`/read-public`, `/webhook`)."""

@@ -309,3 +309,17 @@ def test_the_sent_token_is_masked_even_when_echoed_in_an_unknown_form(scripted_s
             scripted_client.work_read(orcid=ORCID, access_token=opaque, put_code=1)
     assert opaque not in str(caught.value)
     assert opaque not in caplog.text
+
+
+def test_a_plain_refresh_whose_answer_was_lost_is_retried(scripted_server, scripted_client):
+    scripted_server.answer(Answer(drop=True), Answer(200, TOKEN_ANSWER))
+    token = scripted_client.token_refresh(refresh_token="0a9b8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d")
+    assert token.access_token == TOKEN
+    assert len(scripted_server.received) == 2
+
+
+def test_a_revoke_old_refresh_whose_answer_was_lost_is_outcome_unknown(scripted_server, scripted_client):
+    scripted_server.answer(Answer(drop=True), Answer(200, TOKEN_ANSWER))
+    with pytest.raises(errors.OutcomeUnknown):
+        scripted_client.token_refresh(refresh_token="0a9b8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d", revoke_old=True)
+    assert len(scripted_server.received) == 1
