@@ -139,3 +139,27 @@ def test_the_periodic_reconcile_registers_missing_webhooks_and_reads_records_wit
     assert len(webhooks_of(orcid_simulator, record["orcid"])) == 1
     item.refresh_from_db()
     assert item.state == "deleted_on_orcid"
+
+
+@pytest.mark.django_db
+def test_a_registration_orcid_refuses_is_recorded_and_retried_later(orcid_simulator, webhooks_on, settings):
+    from orcid_client.errors import OrcidError
+
+    settings.ORCID_BASE_URL = settings.ORCID_API_URL = orcid_simulator.url
+    record = orcid_simulator.create_record(name="Ada Lovelace")
+    connection = OrcidConnectionFactory(orcid=record["orcid"], access_token_plain=record["access_token"])
+    good_secret = settings.ORCID_CLIENT_SECRET
+    settings.ORCID_CLIENT_SECRET = "not-the-secret"
+
+    with pytest.raises(OrcidError):
+        webhook_register(connection=connection)
+
+    subscription = WebhookSubscription.objects.get(orcid=record["orcid"])
+    assert subscription.state == "failed" and subscription.last_error
+    assert "not-the-secret" not in subscription.last_error
+    settings.ORCID_CLIENT_SECRET = good_secret
+    from webhooks.services import webhooks_register_missing
+
+    assert webhooks_register_missing() == 1
+    assert WebhookSubscription.objects.get(orcid=record["orcid"]).state == "registered"
+    assert len(webhooks_of(orcid_simulator, record["orcid"])) == 1
