@@ -118,9 +118,17 @@ class Item:
     # The item's own content: the element as written, without put-code, visibility, path,
     # created/modified dates and source (ORCID sets those).
     body: etree._Element
+    # The normalised `self` external ids, kept with the body (the duplicate check reads them on
+    # every write, so they are not worked out again each time).
+    _self_keys: frozenset[tuple[str, str]] | None = None
+    _keyed_body: etree._Element | None = None
 
-    def self_keys(self) -> set[tuple[str, str]]:
-        return {(t, normalise_external_id(t, v)) for t, v, rel in external_ids(self.body) if rel == "self"}
+    def self_keys(self) -> frozenset[tuple[str, str]]:
+        if self._self_keys is None or self._keyed_body is not self.body:
+            self._self_keys = frozenset((t, normalise_external_id(t, v))
+                                        for t, v, rel in external_ids(self.body) if rel == "self")
+            self._keyed_body = self.body
+        return self._self_keys
 
 
 @dataclass
