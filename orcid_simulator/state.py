@@ -422,7 +422,8 @@ class Simulator:
                         and token.status == "active":
                     token.status = "revoked_by_researcher"
                     count += 1
-        self._notify(orcid)
+        # Not a change to the record's content: no webhook call.
+        self.save()
         return count
 
     def issue_token_for_record(self, *, orcid: str, client_id: str, scopes: str) -> Token:

@@ -286,3 +286,20 @@ def test_a_read_public_token_reads_public_items_only_and_cannot_write(orcid_simu
     # The demo client is the source of `public`, so it would see it whatever its visibility.
     assert limited not in codes and public in codes
     assert error_code(api.post_work(work_json("10.5555/x"), token=token)) == 9038
+
+
+def test_concurrent_posts_of_the_same_work_create_it_once(api: Api):
+    """Writes to a record are serialised, so two workers racing with the same work get one 201
+    and 409s naming it, never two copies."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def post(_):
+        return requests.post(f"{api.url}/v3.0/{api.orcid}/work", json=work_json("10.5555/race"),
+                             headers={"Authorization": f"Bearer {api.token}", "Accept": "application/json"},
+                             timeout=10)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        responses = list(pool.map(post, range(8)))
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 7
+    put_code = int(next(r for r in responses if r.status_code == 201).headers["Location"].rsplit("/", 1)[1])
+    assert all(f"put-code {put_code}." in r.json()["developer-message"] for r in responses if r.status_code == 409)
