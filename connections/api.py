@@ -65,7 +65,12 @@ class ResearcherOrcidView(APIView):
                     institutional_id=researcher.get_username(), token_disclosed=data["access_token"] is not None,
                 )
             data["status"] = _api_status(connection)  # a refresh may have found it revoked
-        return Response(OrcidConnectionSerializer(data).data)
+        body = OrcidConnectionSerializer(data).data
+        if "access_token" not in data:
+            # Absent, not null, for callers that may not see tokens (a nullable field would
+            # otherwise be filled with null).
+            body.pop("access_token", None)
+        return Response(body)
 
 
 def _api_status(connection: OrcidConnection | None) -> str:

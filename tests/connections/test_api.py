@@ -1,0 +1,134 @@
+"""GET /api/v1/researchers/{institutional_id}/orcid (CONTRACT §4)."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from connections.models import OrcidConnection
+from tests.fixtures.connections import OrcidConnectionFactory, api_key_for
+from tests.fixtures.works import UserFactory
+from units.models import ApiAuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(iid):
+    return f"/api/v1/researchers/{iid}/orcid"
+
+
+def _key_client(key):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return client
+
+
+@pytest.fixture
+def ada_connection():
+    return OrcidConnectionFactory(user=UserFactory(username="ada"), orcid="0000-0002-1825-0097")
+
+
+def test_a_researcher_reads_their_own_connection_without_the_token(client, ada_connection):
+    client.force_login(ada_connection.user)
+    response = client.get(_url("ada"))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["orcid"] == "0000-0002-1825-0097"
+    assert body["status"] == "active"
+    assert body["scopes"] == ["/activities/update", "/authenticate", "/read-limited"]
+    assert body["connected_at"]
+    assert "access_token" not in body
+
+
+def test_a_researcher_reading_another_researchers_data_gets_404(client, ada_connection):
+    client.force_login(UserFactory(username="mallory"))
+    response = client.get(_url("ada"))
+    assert response.status_code == 404
+    assert response.json()["message"]
+    assert "0000-0002-1825-0097" not in response.content.decode()
+    # ... the same answer as for an ID that does not exist
+    assert client.get(_url("nobody-at-all")).json() == response.json()
+
+
+def test_a_key_without_tokens_read_gets_no_token(ada_connection):
+    response = _key_client(api_key_for(scopes=["works:curate"])).get(_url("ada"))
+    assert response.status_code == 200
+    assert response.json()["orcid"] == "0000-0002-1825-0097"
+    assert "access_token" not in response.json()
+    assert ada_connection.access_token not in response.content.decode()
+
+
+def test_a_key_with_tokens_read_gets_the_token_and_the_read_is_audited(ada_connection):
+    response = _key_client(api_key_for(scopes=["tokens:read"])).get(_url("ada"))
+    assert response.status_code == 200
+    assert response.json()["access_token"] == ada_connection.access_token
+    event = ApiAuditEvent.objects.get()
+    assert event.token_disclosed
+    assert event.institutional_id == "ada"
+    assert event.api_key.unit.code == "library"
+    assert event.status_code == 200
+
+
+def test_every_token_read_is_audited(ada_connection):
+    client = _key_client(api_key_for(scopes=["tokens:read"]))
+    for _ in range(3):
+        client.get(_url("ada"))
+    assert ApiAuditEvent.objects.filter(token_disclosed=True, institutional_id="ada").count() == 3
+
+
+def test_every_api_use_is_audited_whatever_the_answer(client, ada_connection):
+    _key_client(api_key_for(scopes=["works:curate"])).get(_url("ada"))
+    _key_client("op_deadbeef_not-a-key").get(_url("ada"))
+    client.force_login(UserFactory(username="mallory"))
+    client.get(_url("ada"))
+    statuses = sorted(ApiAuditEvent.objects.values_list("status_code", flat=True))
+    assert statuses == [200, 401, 404]
+    assert not ApiAuditEvent.objects.filter(token_disclosed=True).exists()
+    assert ApiAuditEvent.objects.get(status_code=404).user.username == "mallory"
+
+
+def test_a_revoked_connection_discloses_no_token_even_with_tokens_read():
+    OrcidConnectionFactory(user=UserFactory(username="ada"), revoked=True)
+    body = _key_client(api_key_for(scopes=["tokens:read"])).get(_url("ada")).json()
+    assert body["status"] == "revoked"
+    assert body["access_token"] is None
+    assert not ApiAuditEvent.objects.filter(token_disclosed=True).exists()
+
+
+def test_a_researcher_who_never_connected_is_not_connected():
+    UserFactory(username="grace")
+    body = _key_client(api_key_for(scopes=["tokens:read"])).get(_url("grace")).json()
+    assert body == {
+        "institutional_id": "grace", "orcid": None, "orcid_uri": None, "name": "", "status": "not_connected",
+        "scopes": [], "connected_at": None, "access_token": None,
+    }
+
+
+def test_a_disconnected_researcher_shows_no_id():
+    OrcidConnectionFactory(
+        user=UserFactory(username="ada"), status=OrcidConnection.Status.DISCONNECTED,
+        access_token_encrypted="", refresh_token_encrypted="",
+    )
+    body = _key_client(api_key_for(scopes=["connections:read"])).get(_url("ada")).json()
+    assert body["status"] == "disconnected" and body["orcid"] is None
+
+
+def test_without_credentials_the_answer_is_401_json(ada_connection):
+    response = APIClient().get(_url("ada"))
+    assert response.status_code == 401
+    assert response.json()["message"]
+
+
+def test_a_revoked_key_stops_working_at_once(ada_connection):
+    from units.models import ApiKey
+    from units.services import api_key_revoke
+
+    key = api_key_for(scopes=["tokens:read"])
+    api_key_revoke(api_key=ApiKey.objects.get())
+    assert _key_client(key).get(_url("ada")).status_code == 401
+
+
+def test_the_schema_documents_the_call_and_its_token_field(client):
+    response = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "/api/v1/researchers/{institutional_id}/orcid" in text
+    assert "access_token" in text
