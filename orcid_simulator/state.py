@@ -356,7 +356,9 @@ class Simulator:
             body["name"] = record.name if record else None
             body["orcid"] = token.orcid
         else:
-            body.pop("refresh_token")
+            # Client credentials: https://info.orcid.org/faq/how-do-i-get-read-public-access-to-the-api/
+            # shows a refresh token and "orcid": null, no name.
+            body["orcid"] = None
         return body
 
     def grant_authorization_code(self, *, client: Client, code: str, redirect_uri: str | None) -> dict[str, Any]:
@@ -399,7 +401,7 @@ class Simulator:
     def grant_client_credentials(self, *, client: Client, scope: str) -> dict[str, Any]:
         with self.lock:
             scopes = self.parse_scopes(scope, CLIENT_CREDENTIALS_SCOPES)
-            token = self._new_token(client_id=client.client_id, orcid=None, scopes=scopes, refresh=False)
+            token = self._new_token(client_id=client.client_id, orcid=None, scopes=scopes)
             return self.token_json(token)
 
     def revoke_by_client(self, *, client: Client, token_value: str) -> None:

@@ -187,7 +187,7 @@ def test_client_credentials_give_read_public_and_webhook_tokens_without_a_record
         assert response.status_code == 200, response.text
         body = response.json()
         assert body["scope"] == scope and body["token_type"] == "bearer"
-        assert "orcid" not in body
+        assert body["orcid"] is None and body["refresh_token"] and "name" not in body
 
 
 def test_client_credentials_refuse_member_scopes(orcid_simulator):
