@@ -63,6 +63,10 @@ MESSAGES: dict[int, tuple[int, str, str]] = {
            "No valid disambiguated-organization is included in the data."),
     9046: (400, "400 Bad request: organization must be present and valid",
            "No valid organization is included in the data."),
+    9048: (409, "409 Conflict: The maximum number of works that can be connected to an ORCID record is 10,000",
+           "The maximum number of works that can be connected to an ORCID record is 10,000 and you have now exceeded "
+           "this limit. Please remove some works and try again. For more information, see "
+           "https://support.orcid.org/hc/articles/360006973133"),
     9049: (400, "400 Bad request: invalid date: ${dateString} ", "Invalid date"),
     9050: (400, "400 Bad request: missing start-date. If you specify an end-date, you must specify a start-date",
            "Missing start-date. If you specify an end-date, you must specify a start-date"),

@@ -39,6 +39,8 @@ DEFAULT_SCOPES = "/activities/update /read-limited"
 # ORCID's access tokens live ~20 years (expires_in 631138518 seconds).
 TOKEN_LIFETIME = 631138518
 CODE_LIFETIME = 600
+# ORCID refuses more works on one record (409 9048, ExceedMaxNumberOfElementsException).
+MAX_WORKS = 10000
 
 
 @dataclass
@@ -223,6 +225,7 @@ class Simulator:
         self.codes: dict[str, AuthCode] = {}
         self.next_put_code = 1000
         self.faults = Faults()
+        self.max_works = MAX_WORKS
         self.calls: list[dict[str, Any]] = []
         self.register_client(client_id=self.demo_client_id, secret=self.demo_client_secret,
                              name="ORCID portal (demo member client)")
@@ -485,6 +488,7 @@ class Simulator:
         with the same `self` identifier."""
         with self.lock:
             record = self.record(orcid)
+            self._check_room(record, kind)
             duplicate = self._duplicate_of(record, kind, client.client_id, body)
             if duplicate is not None:
                 raise ApiError(9021, params={"putCode": str(duplicate.put_code), "clientName": client.name})
@@ -492,6 +496,10 @@ class Simulator:
                                          visibility or record.default_visibility)
         self._notify(orcid)
         return item
+
+    def _check_room(self, record: Record, kind: str) -> None:
+        if kind == "work" and sum(1 for i in record.items.values() if i.kind == "work") >= self.max_works:
+            raise ApiError(9048)
 
     def _add_item_locked(self, record: Record, kind: str, body: etree._Element, client_id: str, source_name: str,
                          visibility: str) -> Item:
@@ -512,6 +520,11 @@ class Simulator:
             for element in elements:
                 if isinstance(element, ApiError):
                     results.append(element)
+                    continue
+                try:
+                    self._check_room(record, "work")
+                except ApiError as error:
+                    results.append(error)
                     continue
                 duplicate = self._duplicate_of(record, "work", client.client_id, element)
                 if duplicate is not None:

@@ -303,3 +303,16 @@ def test_concurrent_posts_of_the_same_work_create_it_once(api: Api):
     assert sorted(r.status_code for r in responses) == [201] + [409] * 7
     put_code = int(next(r for r in responses if r.status_code == 201).headers["Location"].rsplit("/", 1)[1])
     assert all(f"put-code {put_code}." in r.json()["developer-message"] for r in responses if r.status_code == 409)
+
+
+def test_a_full_record_refuses_more_works_9048(api: Api, simulator_server):
+    simulator_server.simulator.max_works = 2  # ORCID's limit is 10,000; two make the point quickly
+    try:
+        api.put_code_of(api.post_work(work_json("10.5555/full.1")))
+        api.put_code_of(api.post_work(work_json("10.5555/full.2")))
+        response = api.post_work(work_json("10.5555/full.3"))
+        assert response.status_code == 409 and error_code(response) == 9048
+        bulk = api.call("POST", "works", {"bulk": [{"work": work_json("10.5555/full.4")}]}).json()["bulk"]
+        assert bulk[0]["error"]["error-code"] == 9048
+    finally:
+        simulator_server.simulator.max_works = 10000
