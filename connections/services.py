@@ -185,6 +185,7 @@ def _near_expiry(connection: OrcidConnection) -> bool:
 
 def _refresh(*, connection: OrcidConnection) -> str:
     """Refresh under a row lock so that parallel workers refresh once and share the result."""
+    refused: TokenRevoked | None = None
     with transaction.atomic():
         locked = OrcidConnection.objects.select_for_update().get(pk=connection.pk)
         if locked.status != OrcidConnection.Status.ACTIVE:
@@ -196,39 +197,44 @@ def _refresh(*, connection: OrcidConnection) -> str:
             return locked.access_token
         refresh_token = locked.refresh_token
         if not refresh_token:
-            expired = locked.expires_at is not None and locked.expires_at <= timezone.now()
-            if not expired:
-                return locked.access_token
-            _set_status(locked, OrcidConnection.Status.EXPIRED, reason="The access token expired and ORCID gave no refresh token.")
+            if locked.expires_at is not None and locked.expires_at > timezone.now():
+                return locked.access_token  # nothing to refresh with; use it while it lasts
+            # The status change must commit, so it is made here and the error raised after.
+            _set_status(locked, OrcidConnection.Status.EXPIRED,
+                        reason="The access token expired and ORCID gave no refresh token.")
             _event(locked, ConnectionEvent.Kind.EXPIRED, detail="no refresh token")
-            _copy_state(locked, connection)
-            raise TokenRevoked(401, None, "The ORCID access token expired.", oauth_error="invalid_token")
-        try:
-            # Not revoke_old: other workers may be mid-call with the old token, which stays
-            # valid until it expires anyway.
-            token = _client().token_refresh(refresh_token=refresh_token, revoke_old=False)
-        except TokenRevoked:
-            _set_status(
-                locked, OrcidConnection.Status.REVOKED, reason="ORCID refused to refresh the token.",
-                revoked_by=OrcidConnection.RevokedBy.RESEARCHER,
-            )
-            _event(locked, ConnectionEvent.Kind.REVOKED, detail="refresh refused (invalid_grant)")
-            _copy_state(locked, connection)
-            raise
-        locked.access_token = token.access_token
-        if token.refresh_token:
-            locked.refresh_token = token.refresh_token
-        locked.expires_at = _expiry(token.expires_in)
-        if token.scope:
-            locked.scopes = sorted(token.scopes)
-        locked.refreshed_at = timezone.now()
-        locked.save(update_fields=[
-            "access_token_encrypted", "refresh_token_encrypted", "expires_at", "scopes", "refreshed_at", "updated_at",
-        ])
-        _event(locked, ConnectionEvent.Kind.REFRESHED)
+            refused = TokenRevoked(401, None, "The ORCID access token expired.", oauth_error="invalid_token")
+        else:
+            try:
+                # Not revoke_old: other workers may be mid-call with the old token, which
+                # stays valid until it expires anyway.
+                token = _client().token_refresh(refresh_token=refresh_token, revoke_old=False)
+            except TokenRevoked as error:
+                _set_status(
+                    locked, OrcidConnection.Status.REVOKED, reason="ORCID refused to refresh the token.",
+                    revoked_by=OrcidConnection.RevokedBy.RESEARCHER,
+                )
+                _event(locked, ConnectionEvent.Kind.REVOKED, detail="refresh refused (invalid_grant)")
+                refused = error
+            else:
+                locked.access_token = token.access_token
+                if token.refresh_token:
+                    locked.refresh_token = token.refresh_token
+                locked.expires_at = _expiry(token.expires_in)
+                if token.scope:
+                    locked.scopes = sorted(token.scopes)
+                locked.refreshed_at = timezone.now()
+                locked.save(update_fields=[
+                    "access_token_encrypted", "refresh_token_encrypted", "expires_at", "scopes", "refreshed_at",
+                    "updated_at",
+                ])
+                _event(locked, ConnectionEvent.Kind.REFRESHED)
         _copy_state(locked, connection)
-        logger.info("Refreshed the ORCID token of %s", connection.user.username)
-        return token.access_token
+    if refused is not None:
+        logger.info("ORCID connection of %s is %s", connection.user.username, connection.status)
+        raise refused
+    logger.info("Refreshed the ORCID token of %s", connection.user.username)
+    return connection.access_token
 
 
 _STATE_FIELDS = (
