@@ -68,7 +68,7 @@ def disconnect(request):
     if connection is None or connection.status == OrcidConnection.Status.DISCONNECTED:
         messages.info(request, "Your ORCID iD is not connected.")
         return redirect("dashboard")
-    form = DisconnectForm(request.POST or None)
+    form = DisconnectForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             result = services.connection_disconnect(

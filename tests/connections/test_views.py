@@ -1,0 +1,71 @@
+"""The dashboard, the disconnect confirmation and the About ORCID page."""
+
+import pytest
+from django.urls import reverse
+
+from connections.models import OrcidConnection
+from tests.fixtures.connections import OrcidConnectionFactory
+from tests.fixtures.works import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ada(client):
+    user = UserFactory(username="ada")
+    client.force_login(user)
+    return user
+
+
+def test_the_dashboard_offers_to_connect_when_not_connected(client, ada):
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "Not connected" in html
+    assert reverse("orcid-connect") in html
+
+
+def test_the_dashboard_shows_the_id_as_orcid_asks(client, ada, settings):
+    settings.ORCID_BASE_URL = "https://sandbox.orcid.org"
+    connection = OrcidConnectionFactory(user=ada, orcid="0000-0002-1825-0097")
+    html = client.get(reverse("dashboard")).content.decode()
+    assert '<a href="https://sandbox.orcid.org/0000-0002-1825-0097"' in html
+    assert "https://sandbox.orcid.org/0000-0002-1825-0097</span>" in html  # the full URI is the link text
+    assert "orcid-id.svg" in html and "authenticated" in html
+    assert "Connected since" in html and "Add and update works and employment" in html
+    assert reverse("orcid-disconnect") in html
+    assert connection.access_token not in html
+
+
+def test_a_revoked_connection_asks_to_reconnect(client, ada):
+    OrcidConnectionFactory(user=ada, revoked=True)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "Reconnect your ORCID iD" in html
+    assert "revoked on ORCID" in html
+
+
+def test_disconnect_first_asks_about_the_institutions_items(client, ada):
+    OrcidConnectionFactory(user=ada)
+    page = client.get(reverse("orcid-disconnect"))
+    html = page.content.decode()
+    assert "Keep them on my ORCID record" in html and "Remove them from my ORCID record" in html
+    unanswered = client.post(reverse("orcid-disconnect"), {})
+    assert unanswered.status_code == 200
+    assert "Please choose whether to keep or remove the items." in unanswered.content.decode()
+    assert OrcidConnection.objects.get(user=ada).status == "active"
+
+
+def test_disconnect_confirmed_ends_on_the_dashboard(client, ada, orcid_simulator):
+    record = orcid_simulator.create_record(name="Ada")
+    OrcidConnectionFactory(user=ada, orcid=record["orcid"], access_token_plain=record["access_token"],
+                           refresh_token_plain=record["refresh_token"])
+    response = client.post(reverse("orcid-disconnect"), {"remove_items": "no"}, follow=True)
+    assert "Your ORCID iD is disconnected" in response.content.decode()
+    assert OrcidConnection.objects.get(user=ada).status == "disconnected"
+    assert "Not connected" in response.content.decode()
+
+
+def test_about_orcid_says_what_is_read_and_written_and_how_to_revoke(client):
+    html = client.get(reverse("about-orcid")).content.decode()
+    for words in ("What ORCID is", "reads from your ORCID record", "writes to your ORCID record",
+                  "Trusted parties", "Disconnect", "/activities/update"):
+        assert words in html
+    assert "cdn" not in html.lower()
