@@ -323,3 +323,15 @@ def test_a_revoke_old_refresh_whose_answer_was_lost_is_outcome_unknown(scripted_
     with pytest.raises(errors.OutcomeUnknown):
         scripted_client.token_refresh(refresh_token="0a9b8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d", revoke_old=True)
     assert len(scripted_server.received) == 1
+
+
+def test_default_client_is_one_per_configuration(settings):
+    from orcid_client.client import default_client
+
+    settings.REDIS_URL = ""
+    settings.ORCID_API_URL = "http://orcid-a.test"
+    first = default_client()
+    assert default_client() is first
+    settings.ORCID_API_URL = "http://orcid-b.test"
+    assert default_client() is not first
+    assert default_client().api_url == "http://orcid-b.test"

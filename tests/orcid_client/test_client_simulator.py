@@ -373,7 +373,7 @@ def test_client_side_limiter_keeps_parallel_workers_under_orcids_limit(orcid_sim
     """Eight threads sharing one client and a limiter below ORCID's limit: no 503 at all."""
     orcid_simulator.set_rate_limit(rate=40, burst=10)
     client = OrcidClient(
-        base_url=orcid_simulator.url, api_url=orcid_simulator.url, rate_limiter=LocalTokenBucket(30, 5),
+        base_url=orcid_simulator.url, api_url=orcid_simulator.url, rate_limiter=LocalTokenBucket(25, 4),
         backoff_base=0.02,
     )
     orcid, token = record["orcid"], record["access_token"]
@@ -397,7 +397,7 @@ def test_client_side_limiter_keeps_parallel_workers_under_orcids_limit(orcid_sim
     assert len(items_on(orcid_simulator, orcid)) == 40
     assert client.stats.retries == 0
     assert [c for c in orcid_simulator.calls() if c["status"] == 503] == []
-    assert elapsed >= (40 - 5) / 30 * 0.9  # the limiter, not ORCID, set the pace
+    assert elapsed >= (40 - 4) / 25 * 0.9  # the limiter, not ORCID, set the pace
     client.close()
 
 
@@ -447,7 +447,7 @@ def test_workers_with_their_own_redis_limiters_share_one_budget(orcid_simulator,
     one bucket in Redis, so together they stay under ORCID's limit: no 503 at all."""
     from orcid_client.ratelimit import RedisTokenBucket, redis_connection, unique_bucket_key
 
-    orcid_simulator.set_rate_limit(rate=30, burst=6)
+    orcid_simulator.set_rate_limit(rate=40, burst=10)
     key = unique_bucket_key()
     clients = [
         OrcidClient(
