@@ -71,6 +71,8 @@ MESSAGES: dict[int, tuple[int, str, str]] = {
     9050: (400, "400 Bad request: missing start-date. If you specify an end-date, you must specify a start-date",
            "Missing start-date. If you specify an end-date, you must specify a start-date"),
     9055: (400, "400 Bad Request: End date must come after start date.", "End date must come after start date."),
+    9058: (400, "404 Bad Request: Invalid contributor role: ${role}. Expected one of ${validRoles}. ",
+           "Invalid contributor role."),
     9060: (400, "City and country are required for education/employment.",
            "City and country are required for education/employment."),
     9061: (400, "City or region cannot be provided without a country for the organization address.",

@@ -66,6 +66,25 @@ COUNTRIES = frozenset(
     "SH KN LC MF PM VC WS SM ST SA SN RS SC SL SG SX SK SI SB SO ZA GS SS ES LK SD SR SJ SZ SE CH SY TJ TZ TH TL TG "
     "TK TO TT TN TR TM TC TV UG UA AE GB US UM UY UZ VU VE VN VG VI WF EH YE ZM ZW TW XK".split()
 )
+# ORCID-Source's LegacyWorkContributorRole and CreditRole (CRediT URIs, or their labels).
+LEGACY_WORK_ROLES = (
+    "author", "assignee", "editor", "chair-or-translator", "co-investigator", "co-inventor", "graduate-student",
+    "other-inventor", "principal-investigator", "postdoctoral-researcher", "support-staff",
+)
+CREDIT_ROLES = {
+    f"http://credit.niso.org/contributor-roles/{slug}/": label
+    for slug, label in [
+        ("conceptualization", "conceptualization"), ("data-curation", "data curation"),
+        ("formal-analysis", "formal analysis"), ("funding-acquisition", "funding acquisition"),
+        ("investigation", "investigation"), ("methodology", "methodology"),
+        ("project-administration", "project administration"), ("resources", "resources"),
+        ("software", "software"), ("supervision", "supervision"), ("validation", "validation"),
+        ("visualization", "visualization"), ("writing-original-draft", "writing - original draft"),
+        ("writing-review-editing", "writing - review & editing"),
+    ]
+}
+_ROLE_VALUES = {v.lower() for v in LEGACY_WORK_ROLES} | {v.lower() for v in CREDIT_ROLES} | {
+    v.lower() for v in CREDIT_ROLES.values()}
 # ORCID's organisation identifier sources for affiliations.
 DISAMBIGUATION_SOURCES = frozenset({"ROR", "RINGGOLD", "FUNDREF", "GRID", "LEI"})
 # https://members.orcid.org: a title holds at most 1000 characters (common:string-1000 in the XSD too).
@@ -193,6 +212,11 @@ def check_work(work: etree._Element, *, create: bool, original_visibility: str |
         credit = contributor.find("work:credit-name", NS)
         if credit is not None and _blank(credit.text):
             raise ApiError(9020, detail="Please specify a contributor credit name or remove the empty tag")
+        role = _text(contributor, "work:contributor-attributes/work:contributor-role")
+        if role is not None and role.strip().lower() not in _ROLE_VALUES:
+            # WorkContributorsConverter: InvalidContributorRoleException (9058), listing Java's List.toString().
+            valid = "[" + ", ".join(list(LEGACY_WORK_ROLES) + list(CREDIT_ROLES)) + "]"
+            raise ApiError(9058, params={"role": role, "validRoles": valid})
     if work.get("put-code") is not None and create:
         raise ApiError(9024)
     if not create:

@@ -32,6 +32,8 @@ def _ids(*triples):
     ({"title": {"title": {"value": "t"}, "translated-title": {"value": "t", "language-code": "qq"}}}, 9037),
     ({"contributors": {"contributor": [{"contributor-orcid": {"path": "1234"}}]}}, 9020),
     ({"title": {"title": {"value": "x" * 1001}}}, 9001),
+    ({"contributors": {"contributor": [{"credit-name": {"value": "A"},
+                                        "contributor-attributes": {"contributor-role": "wizard"}}]}}, 9058),
 ])
 def test_a_work_breaking_an_orcid_rule_is_refused_with_its_code(api: Api, change, code):
     body = work_json()
@@ -43,6 +45,13 @@ def test_a_work_breaking_an_orcid_rule_is_refused_with_its_code(api: Api, change
     response = api.post_work(body)
     assert response.status_code == 400, response.text
     assert error_code(response) == code, response.text
+
+
+def test_contributor_roles_may_be_orcids_own_or_credit(api: Api):
+    people = [{"credit-name": {"value": f"P{i}"}, "contributor-attributes": {"contributor-role": role}}
+              for i, role in enumerate(["author", "EDITOR", "http://credit.niso.org/contributor-roles/software/",
+                                        "writing - original draft"])]
+    api.put_code_of(api.post_work(work_json(contributors={"contributor": people})))
 
 
 def test_the_missing_self_identifier_message_is_orcids(api: Api):
