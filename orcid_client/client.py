@@ -89,6 +89,12 @@ _NOT_PROCESSED = frozenset({429, 503})
 # ORCID's own 500 comes from its exception mapper after the transaction rolled back. A 502
 # or 504 comes from a proxy that lost the backend's answer: the write may have happened.
 _MAYBE_PROCESSED = frozenset({502, 504})
+_CONFIGURATION_ERRORS = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.InvalidHeader,
+)
 
 
 class ClientStats:
@@ -201,8 +207,8 @@ def _sent_nothing(exc: requests.RequestException) -> bool:
     `NameResolutionError` inside a `ConnectionError`) are before sending; a read timeout or
     a connection dropped mid-exchange are after, and the write may have happened.
     """
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
+    if isinstance(exc, (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError)):
+        return True  # the TLS handshake comes before the request
     if isinstance(exc, (requests.exceptions.ReadTimeout, requests.exceptions.ChunkedEncodingError)):
         return False
     if isinstance(exc, requests.exceptions.ConnectionError):
@@ -332,6 +338,8 @@ class OrcidClient:
                     timeout=(self.connect_timeout, self.read_timeout),
                     allow_redirects=False,
                 )
+            except _CONFIGURATION_ERRORS:
+                raise  # a malformed ORCID_*_URL is for the operator, not for retrying
             except requests.RequestException as exc:
                 elapsed_ms = (time.monotonic() - started) * 1000
                 nothing_sent = _sent_nothing(exc)

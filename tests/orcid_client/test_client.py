@@ -335,3 +335,15 @@ def test_default_client_is_one_per_configuration(settings):
     settings.ORCID_API_URL = "http://orcid-b.test"
     assert default_client() is not first
     assert default_client().api_url == "http://orcid-b.test"
+
+
+def test_a_malformed_orcid_url_is_a_configuration_error_not_an_unknown_outcome(sleeps):
+    import requests
+
+    client = OrcidClient(
+        base_url="orcid.example", api_url="orcid.example", client_id="APP-X", client_secret="s",
+        rate_limiter=NoRateLimit(), sleep=sleeps.append,
+    )
+    with pytest.raises(requests.exceptions.MissingSchema):
+        client.work_create(orcid=ORCID, access_token=TOKEN, body=WORK_JSON)
+    assert client.stats.calls == 1 and sleeps == []
