@@ -123,6 +123,9 @@ class SimulatorApp:
             raise ConnectionResetError("simulated: answer lost after commit")
         if not control:
             self._log(request, context, response.status_code, started, context.get("fault"))
+        if request.method != "GET" and self.sim.state_file is not None:
+            # Tokens, codes and records made by this call survive a restart too.
+            self.sim.save()
         return response(environ, start_response)
 
     def _log(self, request: Request, context: dict, status: int | None, started: float, fault: str | None) -> None:

@@ -87,3 +87,8 @@ def test_the_state_file_keeps_records_across_restarts(tmp_path):
         headers = {"Authorization": f"Bearer {record['access_token']}", "Accept": "application/json"}
         works = requests.get(f"{sim.url}/v3.0/{record['orcid']}/works", headers=headers, timeout=5).json()
         assert len(works["group"]) == 1
+        fresh = sim.control.create_record(name="Made just before a restart")
+    with running_simulator(state_file=str(state)) as sim:
+        assert fresh["orcid"] in [r["orcid"] for r in sim.control.records()]
+        headers = {"Authorization": f"Bearer {fresh['access_token']}", "Accept": "application/json"}
+        assert requests.get(f"{sim.url}/v3.0/{fresh['orcid']}/works", headers=headers, timeout=5).status_code == 200
