@@ -4,8 +4,6 @@ services in notifications/services.py for after the commit; the rules live there
 from __future__ import annotations
 
 import logging
-import threading
-import time
 
 from django.contrib.auth.signals import user_logged_in
 from django.core.cache import cache
@@ -51,31 +49,24 @@ def _orcid_item_saved(sender, instance, **kwargs) -> None:
     if researcher is not None and not researcher.email:
         return
     user_id = instance.researcher_id
-    pending = _pending_checks()
-    now = time.monotonic()
-    # One check per researcher per transaction, however many of their items it saves (an
-    # entry left by a rolled-back transaction goes stale after PENDING_SECONDS).
-    if now - pending.get(user_id, -PENDING_SECONDS) < PENDING_SECONDS:
+    # One check per researcher per transaction, however many of their items it saves: a
+    # check already waiting for this transaction's commit will do (Django drops the waiting
+    # callbacks when a transaction rolls back, so nothing stale is left behind).
+    if _check_waiting(user_id) or cache.get(FIRST_WRITTEN_DONE_KEY.format(user_id=user_id)):
         return
-    if cache.get(FIRST_WRITTEN_DONE_KEY.format(user_id=user_id)):
-        return
-    pending[user_id] = now
 
     def check() -> None:
-        pending.pop(user_id, None)
         items_first_written_check(user_id)
 
+    check.first_written_user_id = user_id  # type: ignore[attr-defined]
     transaction.on_commit(check)
 
 
-_local = threading.local()
-PENDING_SECONDS = 120.0
-
-
-def _pending_checks() -> dict[int, float]:
-    if not hasattr(_local, "pending"):
-        _local.pending = {}
-    return _local.pending
+def _check_waiting(user_id: int) -> bool:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return False
+    return any(getattr(entry[1], "first_written_user_id", None) == user_id for entry in connection.run_on_commit)
 
 
 def connection_revoked_check(connection_id: int) -> None:

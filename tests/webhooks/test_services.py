@@ -117,6 +117,22 @@ def test_a_work_the_researcher_deletes_on_orcid_is_marked_through_the_webhook_an
     assert counts.created == 0
     assert [i for i in orcid_simulator.record(orcid)["items"] if i["kind"] == "work"] == []
     assert OrcidConnection.objects.get(pk=connection.pk).status == "active"
+    # No callback may reach the live server after the test (and its database) is gone.
+    webhook_unregister(orcid=orcid)
+    settled(orcid_simulator)
+
+
+def settled(orcid_simulator, *, quiet: float = 0.5, timeout: float = 10.0) -> None:
+    """Wait until the simulator has sent every callback it queued."""
+    deadline = time.monotonic() + timeout
+    count, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        now = len(orcid_simulator.webhooks_sent())
+        if now != count:
+            count, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+        time.sleep(0.05)
 
 
 @pytest.mark.django_db
