@@ -55,8 +55,10 @@ INTEGER_ATTRIBUTES = frozenset({"put-code"})
 # Simple elements that are integers in ORCID's JSON (the error body).
 INTEGER_ELEMENTS = frozenset({"response-code", "error-code"})
 BOOLEAN_ATTRIBUTES = frozenset({"transient"})
-# Elements whose absent children ORCID's JSON leaves out rather than giving as null.
+# Elements that inherit common:element-summary without ORCID's JSON showing its fields
+# (an external id has no source or dates of its own).
 SPARSE_ELEMENTS = frozenset({"external-id"})
+SERVER_FIELDS = frozenset({"created-date", "last-modified-date", "source"})
 
 
 class SchemaError(ValueError):
@@ -344,7 +346,7 @@ class SchemaModel:
             sparse = decl.name in SPARSE_ELEMENTS
             for child_decl in ctype.children:
                 found = children_by_name.get(child_decl.name, [])
-                if sparse and not found:
+                if sparse and not found and child_decl.name in SERVER_FIELDS:
                     continue
                 if child_decl.many:
                     out[child_decl.name] = [self._to_json(c, child_decl, decl.name) for c in found]
