@@ -316,3 +316,16 @@ def test_a_full_record_refuses_more_works_9048(api: Api, simulator_server):
         assert bulk[0]["error"]["error-code"] == 9048
     finally:
         simulator_server.simulator.max_works = 10000
+
+
+def test_a_work_read_back_as_pretty_xml_can_be_put_back(api: Api):
+    """What a client reads (dates and source included, pretty-printed) is a valid PUT body."""
+    from lxml import etree
+
+    put_code = api.put_code_of(api.post_work(work_json()))
+    tree = etree.fromstring(api.call("GET", f"work/{put_code}", accept=XML).content)
+    for date in tree.iter("{http://www.orcid.org/ns/common}last-modified-date"):
+        date.text = f"\n        {date.text}\n    "
+    body = etree.tostring(tree, pretty_print=True)
+    response = api.call("PUT", f"work/{put_code}", body, accept=XML)
+    assert response.status_code == 200, response.text
