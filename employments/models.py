@@ -37,3 +37,30 @@ class Employment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role_title or 'Employment'}, {self.department}".strip(", ")
+
+    def clean(self) -> None:
+        """The admin's edits follow the importer's rules, so ORCID does not refuse the result."""
+        from django.core.exceptions import ValidationError
+
+        from .services import fuzzy_date_check
+
+        errors = {}
+        for prefix in ("start", "end"):
+            parts = tuple(getattr(self, f"{prefix}_{part}") for part in ("year", "month", "day"))
+            try:
+                fuzzy_date_check(parts)
+            except ValueError as problem:
+                errors[f"{prefix}_year"] = str(problem)
+        if not errors:
+            from .services import fuzzy_dates_in_order
+
+            start = (self.start_year, self.start_month, self.start_day)
+            end = (self.end_year, self.end_month, self.end_day)
+            if self.end_year and not self.start_year:
+                errors["start_year"] = "An end date needs a start date."
+            elif not fuzzy_dates_in_order(start, end):
+                errors["end_year"] = "The end date is before the start date (give it at least as precisely)."
+        if not (self.department or "").strip() and not (self.role_title or "").strip():
+            errors["role_title"] = "Give a role title or a department."
+        if errors:
+            raise ValidationError(errors)

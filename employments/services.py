@@ -50,17 +50,35 @@ def fuzzy_date_parse(text: str) -> FuzzyDate:
     match = _DATE.match(text)
     if not match:
         raise ValueError(f"'{text}' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
-    year, month, day = (int(part) if part else None for part in match.groups())
+    date = tuple(int(part) if part else None for part in match.groups())
+    try:
+        fuzzy_date_check(date)
+    except ValueError as problem:
+        raise ValueError(f"'{text}': {problem}") from None
+    return date
+
+
+def fuzzy_date_check(date: FuzzyDate) -> None:
+    """Raises ValueError unless (year, month, day) is a date ORCID takes: each part needs the
+    one before, years 1900 to 2100, and a real day of the calendar."""
+    year, month, day = date
+    if year is None:
+        if month is not None or day is not None:
+            raise ValueError("a month or day needs a year")
+        return
     if not 1900 <= year <= 2100:
-        raise ValueError(f"'{text}': ORCID accepts years 1900 to 2100")
-    if month is not None and not 1 <= month <= 12:
-        raise ValueError(f"'{text}' has no month {month}")
+        raise ValueError("ORCID accepts years 1900 to 2100")
+    if month is None:
+        if day is not None:
+            raise ValueError("a day needs a month")
+        return
+    if not 1 <= month <= 12:
+        raise ValueError(f"there is no month {month}")
     if day is not None:
         try:
             dt.date(year, month, day)
         except ValueError:
-            raise ValueError(f"'{text}' is not a day of the calendar") from None
-    return (year, month, day)
+            raise ValueError("not a day of the calendar") from None
 
 
 def fuzzy_dates_in_order(start: FuzzyDate, end: FuzzyDate) -> bool:

@@ -198,3 +198,17 @@ def test_command_fails_loudly_when_it_refuses_to_prune(tmp_path: Path):
         call_command("import_employments", str(file), "--unit", "hr", stdout=io.StringIO(), stderr=io.StringIO())
     call_command("import_employments", str(file), "--unit", "hr", "--no-prune", stdout=io.StringIO(), stderr=io.StringIO())
     assert get_user_model().objects.filter(username="ada").exists()
+
+
+def test_admin_edits_follow_the_importers_date_rules():
+    from django.core.exceptions import ValidationError
+
+    employment = EmploymentFactory.build(unit=HrUnitFactory(), researcher=UserFactory())
+    employment.full_clean()
+    employment.start_month, employment.start_day = None, 5
+    with pytest.raises(ValidationError, match="a day needs a month"):
+        employment.full_clean()
+    employment.start_month, employment.start_day = 9, 1
+    employment.end_year = 2018
+    with pytest.raises(ValidationError, match="before the start date"):
+        employment.full_clean()
