@@ -507,11 +507,11 @@ class _ResearcherSync:
             return
         item.attempts += 1
         item.state = State.WITHDRAWN
-        item.withdrawn_at = timezone.now()
+        item.withdrawn_at = item.updated_at = timezone.now()
         item.content_hash = ""
         item.attempted_hash = ""
         self._clear_error(item)
-        item.save()
+        _update_rows([item], _RESULT_FIELDS + ["attempts", "withdrawn_at"])
         self.counts.deleted += 1
 
     def _gone_on_orcid(self, item: OrcidItem) -> None:
@@ -547,9 +547,10 @@ class _ResearcherSync:
         item.state = State.ON_ORCID
         item.content_hash = entry.content_hash
         item.attempted_hash = ""
-        item.written_at = timezone.now()
+        item.written_at = item.updated_at = timezone.now()
         self._clear_error(item)
-        item.save()
+        # Without signals: an update is not news to anyone listening for first writes.
+        _update_rows([item], _RESULT_FIELDS + ["attempts"])
         if adopted:
             self.counts.created += 1
         else:
