@@ -4,6 +4,7 @@ browser would), and the portal's callback."""
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -89,10 +90,11 @@ def test_connect_starts_oauth_at_the_configured_orcid_with_the_scopes_and_a_stat
     assert len(params["state"]) >= 12
 
 
-def test_connecting_links_the_id_and_ends_on_the_dashboard(browser, ada, orcid_simulator):
+def test_connecting_links_the_id_and_ends_on_the_dashboard(browser, ada, orcid_simulator, caplog):
     record = orcid_simulator.create_record(name="Ada Lovelace")
     callback = _consent(orcid_simulator, _start(browser), orcid=record["orcid"])
-    assert _land(browser, callback) == [adapters.MESSAGE_CONNECTED]
+    with caplog.at_level(logging.DEBUG):
+        assert _land(browser, callback) == [adapters.MESSAGE_CONNECTED]
     connection = OrcidConnection.objects.get(user=ada)
     assert connection.orcid == record["orcid"]
     assert connection.status == "active"
@@ -108,6 +110,10 @@ def test_connecting_links_the_id_and_ends_on_the_dashboard(browser, ada, orcid_s
     assert OrcidClient().works_read(orcid=record["orcid"], access_token=connection.access_token) == []
     dashboard = browser.get(reverse("dashboard")).content.decode()
     assert f"{orcid_simulator.url}/{record['orcid']}" in dashboard
+    assert connection.access_token not in dashboard
+    # Nothing logged along the way (portal, allauth, the ORCID client) holds a token.
+    assert caplog.records
+    assert connection.access_token not in caplog.text and connection.refresh_token not in caplog.text
 
 
 def test_a_tampered_state_is_rejected_and_no_code_is_exchanged(browser, ada, orcid_simulator):
