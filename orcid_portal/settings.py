@@ -258,6 +258,9 @@ else:
 ORCID_REQUESTS_PER_SECOND = env.float("ORCID_REQUESTS_PER_SECOND", default=24.0)
 ORCID_BURST = env.int("ORCID_BURST", default=40)
 ORCID_SYNC_INTERVAL_HOURS = env.float("ORCID_SYNC_INTERVAL_HOURS", default=48.0)
+# How often every record with the institution's items is read, to notice what researchers
+# deleted or hid on ORCID when no webhook told us (seeds the beat entry; putcodes/schedule.py).
+ORCID_RECONCILE_INTERVAL_HOURS = env.float("ORCID_RECONCILE_INTERVAL_HOURS", default=24.0)
 # Seconds to wait for ORCID to accept a connection and to answer.
 ORCID_CONNECT_TIMEOUT = env.float("ORCID_CONNECT_TIMEOUT", default=5.0)
 ORCID_READ_TIMEOUT = env.float("ORCID_READ_TIMEOUT", default=30.0)
