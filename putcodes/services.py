@@ -328,6 +328,35 @@ def _update_rows(items: list[OrcidItem], fields: list[str]) -> None:
         cursor.executemany(sql, rows)
 
 
+def _insert_rows(items: list[OrcidItem]) -> None:
+    """Insert new ledger rows with one prepared INSERT (executemany) and set their ids: what
+    Django's bulk_create does, at a fraction of its CPU (see _update_rows)."""
+    from django.db import connection as conn
+
+    if not items:
+        return
+    meta = OrcidItem._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = conn.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
+    )
+    rows = [[f.get_db_prep_save(f.pre_save(item, add=True), conn) for f in fields] for item in items]
+    with conn.cursor() as cursor:
+        cursor.executemany(sql, rows)
+    # The rows are one unit's items each, unique by (unit, kind, local_id): read their ids back.
+    ids = {
+        (unit_id, local_id): pk
+        for pk, unit_id, local_id in OrcidItem.objects.filter(
+            kind=items[0].kind, unit_id__in={i.unit_id for i in items}, local_id__in=[i.local_id for i in items]
+        ).values_list("pk", "unit_id", "local_id")
+    }
+    for item in items:
+        item.pk = ids[(item.unit_id, item.local_id)]
+        item._state.adding = False
+        item._state.db = "default"
+
+
 def _announce_written(items: list[OrcidItem]) -> None:
     """Items were written in bulk (no post_save per row): tell listeners once per batch.
 
@@ -591,7 +620,7 @@ class _ResearcherSync:
                 item.updated_at = now
                 (old if item.pk else new).append(item)
             if new:
-                OrcidItem.objects.bulk_create(new)
+                _insert_rows(new)
             if old:
                 _update_rows(old, _MARK_FIELDS + [kind.fk, "researcher"])
 
