@@ -279,8 +279,11 @@ def connection_mark_revoked(*, connection: OrcidConnection, reason: str) -> None
 
 @dataclass(frozen=True)
 class DisconnectResult:
-    items_removed: int | None  # None: not asked, or the sync engine could not be reached
+    items_removed: int | None  # None: not asked
     revoked_at_orcid: bool
+    # Set when removal was asked but ORCID refused even deletions with the token: the
+    # researcher must delete the items on ORCID themselves.
+    items_left_on_orcid: bool = False
 
 
 def _withdraw_items(*, user) -> int:
@@ -297,7 +300,8 @@ def connection_disconnect(*, connection: OrcidConnection, remove_items: bool, ac
     """Disconnect the researcher's iD from the portal.
 
     In order: when `remove_items`, delete the items the institution put on the record
-    (through `putcodes.services.researcher_withdraw_items`); revoke the token at ORCID
+    (through `putcodes.services.researcher_withdraw_items`; if ORCID refuses even deletions
+    with the token, the result says `items_left_on_orcid`); revoke the token at ORCID
     (`/oauth/revoke`); then mark the connection `disconnected` with its tokens wiped (a token
     the portal revoked is dead for every call) and unlink allauth's account.
 
@@ -308,9 +312,18 @@ def connection_disconnect(*, connection: OrcidConnection, remove_items: bool, ac
     if connection.status == OrcidConnection.Status.DISCONNECTED:
         return DisconnectResult(items_removed=None, revoked_at_orcid=False)
     items_removed = None
+    items_left = False
     if remove_items:
-        items_removed = _withdraw_items(user=connection.user)
-        _event(connection, ConnectionEvent.Kind.ITEMS_WITHDRAWN, detail=f"{items_removed} item(s) removed", actor=actor)
+        try:
+            items_removed = _withdraw_items(user=connection.user)
+        except TokenRevoked:
+            # ORCID refuses even deletions with this token (the portal can no longer act on
+            # the record); that must not keep the researcher from disconnecting.
+            items_left = True
+            logger.info("Could not withdraw the items of %s: ORCID refused the token", connection.user.username)
+        else:
+            _event(connection, ConnectionEvent.Kind.ITEMS_WITHDRAWN, detail=f"{items_removed} item(s) removed",
+                   actor=actor)
     revoked = False
     tokens = [t for t in {connection.access_token, connection.refresh_token} if t]
     if connection.status == OrcidConnection.Status.ACTIVE or connection.revoked_by != OrcidConnection.RevokedBy.PORTAL:
@@ -340,7 +353,7 @@ def connection_disconnect(*, connection: OrcidConnection, remove_items: bool, ac
         _social_account_unlink(user=locked.user)
         _copy_state(locked, connection)
     logger.info("ORCID connection of %s disconnected", connection.user.username)
-    return DisconnectResult(items_removed=items_removed, revoked_at_orcid=revoked)
+    return DisconnectResult(items_removed=items_removed, revoked_at_orcid=revoked, items_left_on_orcid=items_left)
 
 
 def connection_keys_rotate(*, batch_size: int = 500) -> int:

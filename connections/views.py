@@ -82,7 +82,12 @@ def disconnect(request):
             )
             return redirect("dashboard")
         text = "Your ORCID iD is disconnected and the portal's access to your record was revoked."
-        if result.items_removed:
+        if result.items_left_on_orcid:
+            text += (
+                " ORCID no longer let the portal remove the items it had added; you can delete them on ORCID "
+                "yourself (each shows the institution as its source)."
+            )
+        elif result.items_removed:
             text += f" {result.items_removed} item(s) the institution had added were removed from your record."
         elif form.cleaned_data["remove_items"]:
             text += " There were no institution items to remove."

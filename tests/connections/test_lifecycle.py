@@ -165,3 +165,35 @@ def test_an_expired_token_without_a_refresh_token_turns_the_connection_expired()
     connection.refresh_from_db()
     assert connection.status == OrcidConnection.Status.EXPIRED
     assert connection.needs_reconnect
+
+
+def test_disconnecting_with_removal_deletes_the_items_the_sync_wrote(orcid_simulator):
+    from putcodes.services import researcher_sync
+    from tests.fixtures.works import WorkFactory
+
+    record = orcid_simulator.create_record(name="Ada Lovelace")
+    connection = _connection_for(record)
+    WorkFactory(researcher=connection.user, eligible=True)
+    researcher_sync(researcher=connection.user)
+    items = orcid_simulator.record(record["orcid"])["items"]
+    assert len(items) == 1
+    result = services.connection_disconnect(connection=connection, remove_items=True)
+    assert result.items_removed == 1
+    assert orcid_simulator.record(record["orcid"])["items"] == []
+    assert _token_statuses(orcid_simulator, record["orcid"]) == ["revoked_by_client"]
+
+
+def test_a_researcher_can_disconnect_even_when_orcid_refuses_to_delete(orcid_simulator, monkeypatch):
+    import putcodes.services
+
+    record = orcid_simulator.create_record(name="Ada Lovelace")
+    connection = _connection_for(record)
+
+    def refused(*, researcher):
+        raise TokenRevoked(401, None, "Invalid access token", oauth_error="invalid_token")
+
+    monkeypatch.setattr(putcodes.services, "researcher_withdraw_items", refused)
+    result = services.connection_disconnect(connection=connection, remove_items=True)
+    assert result.items_left_on_orcid
+    connection.refresh_from_db()
+    assert connection.status == OrcidConnection.Status.DISCONNECTED
