@@ -16,6 +16,8 @@ _BEARER = re.compile(r"(?i)\b(bearer\s+|access_token=|refresh_token=|client_secr
 _JSON_SECRET = re.compile(r'(?i)("(?:access_token|refresh_token|client_secret|id_token)"\s*:\s*")[^"]*(")')
 # ORCID's 401 description echoes the token it refused: "Invalid access token: <token>".
 _ECHOED = re.compile(r"(?i)(invalid (?:access |refresh )?token:\s*)[^\s\"',]+")
+# A webhook path carries the portal's callback URL, whose last part is the callback's secret.
+_WEBHOOK = re.compile(r"(?i)(/webhook/)[^\s\"',?]+")
 
 
 def redact(text: str) -> str:
@@ -23,6 +25,7 @@ def redact(text: str) -> str:
     text = _BEARER.sub(lambda m: m.group(1) + "[redacted]", text)
     text = _JSON_SECRET.sub(lambda m: m.group(1) + "[redacted]" + m.group(2), text)
     text = _ECHOED.sub(lambda m: m.group(1) + "[redacted]", text)
+    text = _WEBHOOK.sub(lambda m: m.group(1) + "[redacted]", text)
     return _UUID.sub("[redacted-token]", text)
 
 

@@ -36,3 +36,10 @@ def test_the_logging_filter_masks_message_arguments():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "sent %s", (f"Bearer {UUID_TOKEN}",), None)
     RedactTokensFilter().filter(record)
     assert UUID_TOKEN not in record.getMessage()
+
+
+def test_a_webhook_path_never_shows_the_callback_url_and_its_secret():
+    line = "PUT /0000-0002-1825-0097/webhook/https%3A%2F%2Fportal.example.edu%2Fwebhooks%2Forcid%2Fabc%2Fs3cr3t%2F 201"
+    redacted = redact(line)
+    assert "s3cr3t" not in redacted and "portal.example.edu" not in redacted
+    assert redacted.startswith("PUT /0000-0002-1825-0097/webhook/[redacted]")
