@@ -76,7 +76,7 @@ def main() -> None:
     parser.add_argument("--latency-max", type=int, default=200, help="ms")
     parser.add_argument("--rate", type=float, default=24.0, help="requests/s (ORCID's member limit)")
     parser.add_argument("--burst", type=int, default=40)
-    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=12)
     parser.add_argument("--changed", type=float, default=0.01, help="share of works changed in run 3")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the first push")

@@ -354,8 +354,9 @@ CELERY_TASK_TIME_LIMIT = 660
 # so no CELERY_BEAT_SCHEDULE here: beat would overwrite the admin's changes with it.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Researchers synced at once in one process (orcid_sync, the in-process scheduled run): enough
-# to keep the shared rate limit busy while ORCID takes 100-200 ms per call.
-ORCID_SYNC_WORKERS = env.int("ORCID_SYNC_WORKERS", default=8)
+# to keep the shared rate limit (24/s) busy while ORCID takes 100-200 ms per call and the
+# portal ~25 ms of CPU per researcher (benchmarks/bench_sync.py).
+ORCID_SYNC_WORKERS = env.int("ORCID_SYNC_WORKERS", default=12)
 CELERY_TIMEZONE = TIME_ZONE
 # Redis for the shared rate limiter and per-iD locks; the broker's Redis unless set apart.
 REDIS_URL = env.str("REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")

@@ -62,7 +62,7 @@ State = OrcidItem.State
 LIVE_STATES = (State.ON_ORCID, State.ERROR)
 # Errors kept per run; beyond this only the count grows (a broken run must not fill the disk).
 MAX_ERRORS_PER_RUN = 1000
-DEFAULT_WORKERS = 8
+DEFAULT_WORKERS = 12
 
 
 # ---------------------------------------------------------------------------------------------
