@@ -22,8 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--unit", help="Only this unit's items (its code).")
         parser.add_argument("--researcher", help="Only this researcher (institutional ID).")
         parser.add_argument(
-            "--workers", type=int, default=DEFAULT_WORKERS,
-            help=f"Researchers synced at once (default {DEFAULT_WORKERS}); the rate limit is shared.",
+            "--workers", type=int, default=None,
+            help=f"Researchers synced at once (default ORCID_SYNC_WORKERS, {DEFAULT_WORKERS}); the rate limit is shared.",
         )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
