@@ -13,10 +13,13 @@ class Unit(models.Model):
     code = models.SlugField(max_length=32, unique=True, help_text="Short code, e.g. 'library' or 'hr'.")
     name = models.CharField(max_length=200)
     paused = models.BooleanField(default=False, help_text="A paused unit's items are not written to ORCID.")
+    # Works always need the researcher's approval (CONTRACT §3's eligibility rule); this flag
+    # is for the unit's other items (employment), which ORCID's guidance lets the institution
+    # write without asking when researchers were told ahead.
     requires_approval = models.BooleanField(
-        default=True,
-        help_text="Whether the researcher must approve each item before it is written "
-        "(works: yes; employment: no by default, when researchers are told ahead).",
+        default=False,
+        help_text="Whether researchers must approve this unit's employment items before they are "
+        "written (works always need approval).",
     )
     staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="staffed_units",

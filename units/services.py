@@ -15,15 +15,21 @@ from .models import ApiKey, Unit
 KEY_PREFIX_LENGTH = 8
 
 
-def unit_create_or_update(*, code: str, name: str) -> tuple[Unit, bool]:
-    """Create the unit `code`, or rename it if it exists. Returns (unit, created)."""
+def unit_create_or_update(*, code: str, name: str, requires_approval: bool | None = None) -> tuple[Unit, bool]:
+    """Create the unit `code`, or update its name (and `requires_approval` when given) if it
+    exists. Returns (unit, created)."""
     code = code.strip().lower()
     if not code:
         raise ValidationError("A unit needs a code.")
-    unit, created = Unit.objects.get_or_create(code=code, defaults={"name": name or code})
-    if not created and name and unit.name != name:
-        unit.name = name
-        unit.save(update_fields=["name", "updated_at"])
+    wanted = {"name": name} if name else {}
+    if requires_approval is not None:
+        wanted["requires_approval"] = requires_approval
+    unit, created = Unit.objects.get_or_create(code=code, defaults={"name": code, **wanted})
+    changed = [field for field, value in wanted.items() if getattr(unit, field) != value]
+    if changed:
+        for field in changed:
+            setattr(unit, field, wanted[field])
+        unit.save(update_fields=[*changed, "updated_at"])
     return unit, created
 
 

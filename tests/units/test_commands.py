@@ -51,3 +51,13 @@ def test_revoke_api_key_stops_the_key():
     key = out.getvalue().strip()
     call_command("revoke_api_key", key.split("_")[1], stdout=io.StringIO())
     assert api_key_authenticate(key=key) is None
+
+
+def test_a_new_unit_writes_employment_without_asking_unless_told_to():
+    call_command("create_unit", "hr", "--name", "Human Resources", stdout=io.StringIO())
+    assert Unit.objects.get(code="hr").requires_approval is False
+    call_command("create_unit", "medicine", "--name", "Medicine", "--requires-approval", stdout=io.StringIO())
+    assert Unit.objects.get(code="medicine").requires_approval is True
+    # Renaming alone keeps the unit's choice.
+    call_command("create_unit", "medicine", "--name", "School of Medicine", stdout=io.StringIO())
+    assert Unit.objects.get(code="medicine").requires_approval is True

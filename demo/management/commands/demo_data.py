@@ -33,11 +33,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with transaction.atomic():
-            library, _ = unit_create_or_update(code="library", name="University Library")
-            hr, created = unit_create_or_update(code="hr", name="Human Resources")
-            if created:
-                # Employment needs no approval unless the unit asks (CONTRACT §3).
-                Unit.objects.filter(pk=hr.pk).update(requires_approval=False)
+            unit_create_or_update(code="library", name="University Library")
+            unit_create_or_update(code="hr", name="Human Resources")
             User = get_user_model()
             for username, password, first, last, is_staff, is_superuser, unit_codes in DEMO_USERS:
                 user, _ = User.objects.get_or_create(username=username)
