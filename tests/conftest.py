@@ -3,8 +3,19 @@ which is loaded here automatically (drop a file there to add fixtures)."""
 
 from pathlib import Path
 
+import pytest
+
 pytest_plugins = sorted(
     f"tests.fixtures.{path.stem}"
     for path in (Path(__file__).parent / "fixtures").glob("*.py")
     if path.stem != "__init__"
 )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher():
+    # PBKDF2's deliberate slowness costs seconds per user on a busy CI machine; no test here is
+    # about hashing strength (Django's own docs recommend this for test suites).
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
