@@ -18,3 +18,10 @@ def exception_handler(exc, context):
     elif isinstance(data, list):
         response.data = {"message": " ".join(str(d) for d in data)}
     return response
+
+
+def api_not_found(request, *args, **kwargs):
+    """Any path under /api/v1/ that names no endpoint: a JSON 404, never Django's HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"message": "There is no such API endpoint."}, status=404)

@@ -1,14 +1,17 @@
 """The portal's URLs; each app owns its own (CONTRACT §4 and §5 fix the public ones)."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
+
+from orcid_portal.api import api_not_found
 
 api_patterns = [
     path("", include("connections.api_urls")),
     path("", include("works.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    re_path(r"", api_not_found),  # last: whatever else is asked under /api/v1/
 ]
 
 urlpatterns = [
