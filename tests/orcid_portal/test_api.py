@@ -1,5 +1,6 @@
 import pytest
 
+
 @pytest.mark.django_db
 def test_an_unknown_api_path_answers_json_404(client):
     response = client.patch("/api/v1/researchers/0/works/null,null")
