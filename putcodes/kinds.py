@@ -25,7 +25,8 @@ class ItemKind:
 
     - `kind`: the `OrcidItem.Kind` value; `fk`: the ledger's foreign key to the local object.
     - `objects(researcher_ids, units)`: every local object of these researchers (eligible or
-      not, removed ones included), with `unit` selected along; `units` None means all units.
+      not, removed ones included); `units` None means all units. The engine attaches each
+      object's `unit` from one cached read of the units.
     - `eligible(obj)`: whether it may be on ORCID now (the unit being paused is not a reason).
     - `approved_at(obj)`: when the researcher last said yes (None: never explicitly), to
       write again an item the researcher deleted on ORCID only after a newer approval.
@@ -59,7 +60,7 @@ class ItemKind:
 def _works(researcher_ids, units):
     from works.models import Work
 
-    qs = Work.objects.filter(researcher_id__in=researcher_ids).select_related("unit").order_by("id")
+    qs = Work.objects.filter(researcher_id__in=researcher_ids).order_by("id")
     if units is not None:
         qs = qs.filter(unit__in=units)
     return qs
@@ -133,7 +134,7 @@ WORK = ItemKind(
 def _employments(researcher_ids, units):
     from employments.models import Employment
 
-    qs = Employment.objects.filter(researcher_id__in=researcher_ids).select_related("unit").order_by("id")
+    qs = Employment.objects.filter(researcher_id__in=researcher_ids).order_by("id")
     if units is not None:
         qs = qs.filter(unit__in=units)
     return qs
