@@ -37,7 +37,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import close_old_connections, connection as db_connection, transaction
+from django.db import connection as db_connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -1171,7 +1171,6 @@ def sync_run_execute(
         _run_add_stats(run, client)
         if own_client:
             client.close()
-        close_old_connections()
     return sync_run_finish(run=run)
 
 

@@ -12,7 +12,7 @@ import time
 from datetime import datetime
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 logger = logging.getLogger("putcodes.scheduler")
@@ -84,7 +84,8 @@ class Command(BaseCommand):
         if not options["once"]:
             self.stdout.write(f"ORCID scheduler: checking the beat schedule every {options['interval']:.0f} s.")
         while True:
-            close_old_connections()
+            if not connection.in_atomic_block:  # a long-lived process: drop stale connections
+                close_old_connections()
             ran = scheduler_tick()
             for name in ran:
                 self.stdout.write(f"Ran {name}.")
