@@ -91,3 +91,27 @@ def unsynced_eligible_works_count(*, units=None) -> int:
     if units is not None:
         qs = qs.filter(unit__in=units)
     return qs.count()
+
+
+def ledger_summary_by_researcher(researcher_ids: Iterable[int]) -> dict[int, dict]:
+    """Per researcher: items on ORCID, items with an error, and when ORCID last accepted a
+    write (for the connections admin and dashboards). One query."""
+    from django.db.models import Max
+
+    ids = [int(i) for i in researcher_ids]
+    summary = {i: {"on_orcid": 0, "errors": 0, "last_written_at": None} for i in ids}
+    rows = (
+        OrcidItem.objects.filter(researcher_id__in=ids)
+        .values("researcher_id")
+        .annotate(
+            on_orcid=Count("id", filter=Q(state=OrcidItem.State.ON_ORCID)),
+            errors=Count("id", filter=Q(state=OrcidItem.State.ERROR)),
+            last_written_at=Max("written_at"),
+        )
+        .order_by()
+    )
+    for row in rows:
+        summary[row["researcher_id"]] = {
+            "on_orcid": row["on_orcid"], "errors": row["errors"], "last_written_at": row["last_written_at"],
+        }
+    return summary
