@@ -3,7 +3,6 @@ as a researcher (or another test) would."""
 
 from __future__ import annotations
 
-import os
 import threading
 import urllib.parse
 
@@ -12,9 +11,7 @@ from django.conf import settings as django_settings
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed")]
+pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture
@@ -25,18 +22,6 @@ def callback():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/accounts/orcid/login/callback/"
     server.shutdown()
-
-
-@pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
-        yield browser.new_page()
-        browser.close()
 
 
 def authorize_url(base: str, redirect_uri: str, state: str) -> str:
