@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from lxml import etree
 
+from orcid_client import text
+from orcid_client.text import cut_text
+
 from .models import Employment
 
 NS_EMPLOYMENT = "http://www.orcid.org/ns/employment"
@@ -31,22 +34,10 @@ DEPARTMENT_MAX = 1000
 ROLE_TITLE_MAX = 1000
 ORGANIZATION_TEXT_MAX = 1000
 
-# Characters XML 1.0 cannot carry; HR exports do sometimes contain them (copy-paste from Word).
-_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_SPACES = re.compile(r"\s+")
-
 
 def clean_text(value: str | None, limit: int) -> str:
-    """`value` with characters XML cannot carry removed, runs of white space made one space,
-    and cut to `limit` characters (at a word boundary when one is near)."""
-    text = _SPACES.sub(" ", _NOT_XML.sub("", value or "")).strip()
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    space = cut.rfind(" ")
-    if space > limit * 0.8:
-        cut = cut[:space]
-    return cut.rstrip()
+    """`value` cleaned as ORCID can store it, on one line, and cut to `limit` characters."""
+    return cut_text(text.clean_text(value), limit)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,9 @@ CITATION_TYPES = (
     "formatted-unspecified", "bibtex", "formatted-apa", "formatted-harvard", "formatted-ieee", "formatted-mla",
     "formatted-vancouver", "formatted-chicago", "ris",
 )
-# ORCID's identifier types by API name (https://pub.orcid.org/v3.0/identifiers).
+# ORCID's identifier types by API name (https://pub.orcid.org/v3.0/identifiers). The portal's
+# orcid_client.identifiers keeps its own copy on purpose: the simulator is the oracle the portal is
+# tested against, so it shares no validation code with it (a bug in one is caught by the other).
 IDENTIFIER_TYPES = frozenset(
     {
         "agr", "ark", "arxiv", "asin", "asin-tld", "authenticusid", "bibcode", "cba", "cgn", "cienciaiul", "cit",

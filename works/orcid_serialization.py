@@ -26,7 +26,6 @@ import calendar
 import hashlib
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -34,6 +33,7 @@ from django.conf import settings
 from lxml import etree
 
 from orcid_client.identifiers import ORCID_IDENTIFIER_TYPES, external_id_relationship, external_id_url
+from orcid_client.text import clean_text, cut_text
 
 from .models import Work, WorkType
 
@@ -65,11 +65,6 @@ CITATION_TYPES = frozenset(
 )
 _WORK_TYPES = frozenset(WorkType.values)
 
-# Characters XML 1.0 cannot carry, plus the C1 controls (legal in XML but never meant as text).
-_NOT_XML_TEXT = re.compile(
-    "[^\u0009\u000a\u000d\u0020-\u007e\u00a0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-)
-_WHITESPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -106,31 +101,6 @@ class WorkPayload:
     url: str
     contributors: list[Contributor]
     notes: list[str] = field(default_factory=list)
-
-
-def clean_text(value: str | None, *, single_line: bool = True) -> str:
-    """`value` as ORCID can store it: NFC, no characters XML 1.0 cannot carry, trimmed; one-line
-    fields with every run of whitespace (tabs, newlines, no-break spaces) made one space."""
-    text = unicodedata.normalize("NFC", value or "")
-    text = _NOT_XML_TEXT.sub("", text)
-    if single_line:
-        text = _WHITESPACE.sub(" ", text)
-    else:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text.strip()
-
-
-def cut_text(text: str, limit: int) -> str:
-    """`text` shortened to at most `limit` characters at a word boundary, ending with '…'."""
-    if len(text) <= limit:
-        return text
-    head = text[: limit - 1]
-    space = head.rfind(" ")
-    # Cut at the last space unless that throws away most of the text (one giant word).
-    if space >= limit // 2:
-        head = head[:space]
-    head = head.rstrip(" ,;:.-–—(")
-    return head + "…"
 
 
 def _limited(value: str, limit: int, label: str, notes: list[str]) -> str:
