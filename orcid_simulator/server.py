@@ -57,6 +57,7 @@ class RunningSimulator:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+        self.simulator.webhook_sender.close()
 
 
 def serve(*, host: str = "127.0.0.1", port: int = 8090, simulator: Simulator | None = None,
@@ -77,4 +78,5 @@ def serve(*, host: str = "127.0.0.1", port: int = 8090, simulator: Simulator | N
         server.serve_forever()
     finally:
         server.server_close()
+        simulator.webhook_sender.close()
     return running

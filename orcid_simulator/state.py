@@ -755,22 +755,42 @@ class WebhookSender:
 
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="orcid-simulator-webhook")
         self.sent: list[tuple[str, int | None]] = []
-        self._local = threading.local()
+        self._pending: set = set()
+        self._lock = threading.Lock()
 
     def send(self, url: str) -> None:
-        self.pool.submit(self._post, url)
+        future = self.pool.submit(self._post, url)
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._done)
+
+    def _done(self, future) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def drain(self, timeout: float = 10.0) -> bool:
+        """Wait until every callback queued so far has been posted (or has failed); False if
+        some are still under way after `timeout` seconds."""
+        from concurrent.futures import wait
+
+        with self._lock:
+            pending = set(self._pending)
+        return not wait(pending, timeout=timeout).not_done
 
     def _post(self, url: str) -> None:
         import requests
 
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
         status: int | None = None
         try:
-            status = session.post(url, data=b"", timeout=(2, 5)).status_code
+            # One connection per callback, closed after it: nothing is kept open towards the
+            # callback's server (which may be stopped at any time, as a test's live server is).
+            status = requests.post(url, data=b"", headers={"Connection": "close"}, timeout=(2, 5)).status_code
         except requests.RequestException as exc:
             logger.info("webhook %s failed: %s", url, exc.__class__.__name__)
         self.sent.append((url, status))
         if len(self.sent) > 10000:
             del self.sent[:5000]
+
+    def close(self) -> None:
+        """Stop sending: callbacks still queued are dropped, those under way finish."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
