@@ -48,12 +48,17 @@ def test_sync_now_never_redirects_off_site(client):
     assert response.url == reverse("dashboard")
 
 
-def test_sync_now_writes_the_researchers_approved_works(request):
-    pytest.importorskip("tests.fixtures.simulator", reason="the ORCID simulator's fixture is not there yet")
-    sync_env = request.getfixturevalue("sync_env")
-    client = request.getfixturevalue("client")
+def test_sync_now_writes_the_researchers_approved_works(sync_env, client):
     researcher, connection = sync_env.researcher(works=2)
     client.force_login(researcher)
+    for page in (reverse("dashboard"), reverse("works:list")):
+        assert "Sync with ORCID now" in client.get(page).content.decode(), page
     response = client.post(reverse("orcid-sync-now"), follow=True)
     assert "2 added" in response.content.decode()
     assert len(sync_env.orcid_works(connection.orcid)) == 2
+
+
+def test_a_researcher_without_a_connection_is_not_offered_a_sync(client):
+    client.force_login(UserFactory())
+    for page in (reverse("dashboard"), reverse("works:list")):
+        assert "Sync with ORCID now" not in client.get(page).content.decode(), page
