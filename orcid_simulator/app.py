@@ -59,6 +59,10 @@ class DropConnection(Exception):
     """The write is committed; close the socket without answering (a lost answer)."""
 
 
+# HTML pages for people: no faults, latency or rate limit apply to them.
+PAGE_ENDPOINTS = frozenset({"home", "record_page", "record_page_item", "record_page_revoke"})
+
+
 class SimulatorApp:
     def __init__(self, simulator: Simulator) -> None:
         self.sim = simulator
@@ -99,6 +103,10 @@ class SimulatorApp:
                 Rule("/_simulator/webhooks/sent", endpoint="ctl_webhooks_sent", methods=["GET", "DELETE"]),
                 Rule("/_simulator/reset", endpoint="ctl_reset", methods=["POST"]),
                 Rule("/", endpoint="home", methods=["GET"]),
+                # The researcher's own view of their record, as on orcid.org (HTML).
+                Rule("/<orcid>", endpoint="record_page", methods=["GET"]),
+                Rule("/<orcid>/researcher/items/<int:put_code>", endpoint="record_page_item", methods=["POST"]),
+                Rule("/<orcid>/researcher/revoke", endpoint="record_page_revoke", methods=["POST"]),
             ],
             strict_slashes=False,
         )
@@ -149,7 +157,7 @@ class SimulatorApp:
             if isinstance(exc, NotFound):
                 return self._api_error(request, ApiError(9016, detail=f"No such endpoint: {request.path}"))
             return self._api_error(request, ApiError(9001, http_status=exc.code))
-        if not control and endpoint != "home":
+        if not control and endpoint not in PAGE_ENDPOINTS:
             fault = self._fault(request, context)
             if fault is not None:
                 return fault
@@ -550,6 +558,59 @@ class SimulatorApp:
 
         return pages.home_page(self.sim)
 
+    # ---- the researcher's record page ---------------------------------------------------------------
+    def on_record_page(self, request, context, orcid):
+        from orcid_simulator import pages
+
+        with self.sim.lock:
+            record = self.sim.records.get(orcid)
+            if record is None:
+                return pages.error_page(f"There is no record {orcid} on this simulator.", 404)
+            items = sorted(record.items.values(), key=lambda item: (item.kind, item.put_code))
+            trusted = {
+                token.client_id: self.sim.clients[token.client_id].name or token.client_id
+                for token in self.sim.tokens.values()
+                if token.orcid == orcid and token.status == "active" and token.client_id in self.sim.clients
+            }
+        return pages.record_page(record=record, items=items, trusted=sorted(trusted.items()),
+                                 message=request.args.get("done", "")[:200])
+
+    def _researcher_form_allowed(self, request) -> bool:
+        # A browser sends Origin with a form POST: refuse posts made from other sites' pages.
+        origin = request.headers.get("Origin")
+        return origin is None or urllib.parse.urlsplit(origin).netloc == request.host
+
+    def on_record_page_item(self, request, context, orcid, put_code):
+        from orcid_simulator import pages
+
+        if not self._researcher_form_allowed(request):
+            return pages.error_page("This form must be sent from the simulator's own page.", 403)
+        try:
+            if request.form.get("delete"):
+                self.sim.researcher_delete(orcid=orcid, put_code=put_code)
+                done = f"Item {put_code} deleted."
+            else:
+                visibility = request.form.get("visibility", "")
+                self.sim.researcher_set_visibility(orcid=orcid, put_code=put_code, visibility=visibility)
+                done = f"Item {put_code} is now {visibility}."
+        except ApiError:
+            return pages.error_page(f"There is no item {put_code} on {orcid}.", 404)
+        except ValueError as exc:
+            return pages.error_page(str(exc), 400)
+        return _see_other(f"/{orcid}?done={urllib.parse.quote(done)}")
+
+    def on_record_page_revoke(self, request, context, orcid):
+        from orcid_simulator import pages
+
+        if not self._researcher_form_allowed(request):
+            return pages.error_page("This form must be sent from the simulator's own page.", 403)
+        client_id = request.form.get("client_id", "")
+        try:
+            count = self.sim.revoke_by_researcher(orcid=orcid, client_id=client_id or None)
+        except ApiError:
+            return pages.error_page(f"There is no record {orcid} on this simulator.", 404)
+        return _see_other(f"/{orcid}?done={urllib.parse.quote(f'Access revoked ({count} token(s)).')}")
+
     # ---- control interface -------------------------------------------------------------------------
     def _item_json(self, item: Item) -> object:
         return self.schema.xml_to_json(rendering.item_element(item), self.schema.element(*ROOTS[item.kind]))
@@ -723,6 +784,10 @@ class SimulatorApp:
 
 
 # ---- helpers ---------------------------------------------------------------------------------------
+def _see_other(location: str) -> Response:
+    return Response(b"", 303, headers={"Location": location})
+
+
 def _json(data: Any, status: int = 200) -> Response:
     return Response(json.dumps(data), status, content_type="application/json;charset=UTF-8")
 

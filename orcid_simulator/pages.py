@@ -1,4 +1,5 @@
-"""The simulator's HTML pages: ORCID's sign-in and consent screen, its error page, a home page.
+"""The simulator's HTML pages: ORCID's sign-in and consent screen, its error page, a home page,
+and each record's page (what its researcher sees and can do on orcid.org).
 
 Plain, accessible HTML with its own inline CSS (no CDN): labelled inputs, buttons named for what
 they do ("Authorize access", "Deny access"), so that people and Playwright can use them alike.
@@ -104,7 +105,8 @@ def consent_page(*, client, scopes, params, records: list[tuple[str, str]]) -> R
 def home_page(sim) -> Response:
     with sim.lock:
         rows = "".join(
-            f"<li>{escape(r.name)} <code>{escape(r.orcid)}</code>: {len(r.items)} item(s)</li>"
+            f"<li><a href=\"/{escape(r.orcid)}\">{escape(r.name) or 'Unnamed researcher'}</a> "
+            f"<code>{escape(r.orcid)}</code>: {len(r.items)} item(s)</li>"
             for r in sim.records.values()
         )
     body = (
@@ -115,3 +117,83 @@ def home_page(sim) -> Response:
         f"<h2>Records</h2><ul>{rows or '<li>none yet</li>'}</ul>"
     )
     return _page("ORCID simulator", body)
+
+
+RECORD_STYLE = """
+main.record{max-width:60rem}
+table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}
+th,td{border-bottom:1px solid #ddd;padding:.4rem .5rem;text-align:left;vertical-align:top}
+td form{display:inline}
+td button{font-size:.85rem;padding:.25rem .6rem;margin:0 .2rem .2rem 0;border-width:1px}
+button.delete{color:#8a1c1c;border-color:#8a1c1c;background:#fff}
+button.plain{color:#222;border-color:#555;background:#fff}
+"""
+
+
+def _item_title(item) -> str:
+    from orcid_simulator.schema import NS
+
+    body = item.body
+    if item.kind == "work":
+        return (body.findtext("work:title/common:title", "", NS) or "").strip() or "(untitled)"
+    role = (body.findtext("common:role-title", "", NS) or "").strip()
+    department = (body.findtext("common:department-name", "", NS) or "").strip()
+    organisation = (body.findtext("common:organization/common:name", "", NS) or "").strip()
+    return ", ".join(part for part in (role, department, organisation) if part) or "(employment)"
+
+
+def _item_ids(item) -> str:
+    from orcid_simulator.state import external_ids
+
+    return "; ".join(f"{escape(t)}: {escape(v)}" for t, v, rel in external_ids(item.body) if rel == "self")
+
+
+def record_page(*, record, items, trusted: list[tuple[str, str]], message: str = "") -> Response:
+    """The record as its researcher sees it on orcid.org, with what a researcher can do there:
+    delete an item, change its visibility, revoke a trusted organisation's access."""
+    base = f"/{escape(record.orcid)}/researcher"
+    sections = []
+    for kind, heading in (("work", "Works"), ("employment", "Employment")):
+        rows = []
+        for item in (i for i in items if i.kind == kind):
+            visibility_forms = "".join(
+                f'<form method="post" action="{base}/items/{item.put_code}">'
+                f'<input type="hidden" name="visibility" value="{v}">'
+                f'<button type="submit" class="plain">Make {v}</button></form>'
+                for v in ("public", "limited", "private") if v != item.visibility
+            )
+            rows.append(
+                f"<tr><td>{escape(_item_title(item))}</td><td>{_item_ids(item) or '—'}</td>"
+                f"<td>{item.put_code}</td><td>{escape(item.source_name)}</td><td>{escape(item.visibility)}</td>"
+                f'<td><form method="post" action="{base}/items/{item.put_code}">'
+                f'<input type="hidden" name="delete" value="1">'
+                f'<button type="submit" class="delete">Delete</button></form>{visibility_forms}</td></tr>'
+            )
+        table = (
+            "<table><thead><tr><th scope=\"col\">Title</th><th scope=\"col\">Identifiers</th>"
+            "<th scope=\"col\">Put-code</th><th scope=\"col\">Source</th><th scope=\"col\">Visibility</th>"
+            f"<th scope=\"col\">As the researcher</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            if rows else "<p>None.</p>"
+        )
+        sections.append(f"<h2>{heading}</h2>{table}")
+    trusted_rows = "".join(
+        f'<li>{escape(name)} <code>{escape(client_id)}</code> '
+        f'<form method="post" action="{base}/revoke" style="display:inline">'
+        f'<input type="hidden" name="client_id" value="{escape(client_id)}">'
+        f'<button type="submit" class="delete">Revoke access</button></form></li>'
+        for client_id, name in trusted
+    )
+    body = (
+        f"<h1>{escape(record.name) or 'Unnamed researcher'}</h1>"
+        f"<p><code>{escape(record.orcid)}</code> · <a href=\"/\">all records</a></p>"
+        + (f'<p role="status" class="note">{escape(message)}</p>' if message else "")
+        + "".join(sections)
+        + f"<h2>Trusted organizations</h2><ul>{trusted_rows or '<li>None.</li>'}</ul>"
+        + "<p class=\"note\">The actions here are the researcher's own, as on orcid.org: a deletion or "
+          "a visibility change notifies registered webhooks; revoking access leaves the organisation "
+          "able to delete its own items only.</p>"
+    )
+    response = _page(record.name or record.orcid, body)
+    response.set_data(response.get_data(as_text=True).replace("</style>", RECORD_STYLE + "</style>", 1)
+                      .replace("<main>", '<main class="record">', 1))
+    return response

@@ -47,7 +47,7 @@ def test_a_work_put_code_is_not_an_employment(api: Api):
 
 
 def test_xml_in_xml_out(api: Api):
-    xml = f"""<work:work xmlns:work="http://www.orcid.org/ns/work" xmlns:common="http://www.orcid.org/ns/common">
+    xml = """<work:work xmlns:work="http://www.orcid.org/ns/work" xmlns:common="http://www.orcid.org/ns/common">
       <work:title><common:title>XML work</common:title></work:title><work:type>book</work:type>
       <common:external-ids><common:external-id><common:external-id-type>isbn</common:external-id-type>
       <common:external-id-value>9780306406157</common:external-id-value>
