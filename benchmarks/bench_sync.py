@@ -143,7 +143,7 @@ def _run(args, sim_url: str, workdir: Path) -> None:
     t = time.monotonic()
     call_command("migrate", verbosity=0)
     print(f"database migrated in {time.monotonic() - t:.1f} s")
-    researchers = _load(args, sim_url)
+    _load(args, sim_url)
     n_works = args.researchers * args.works
     # ORCID's latency and limit, from now on (the set-up above ran at full speed).
     _control(sim_url, "faults", {"latency_ms": [args.latency_min, args.latency_max]})
