@@ -122,7 +122,8 @@ Demo logins (institutional ID / password):
 {logins}
 
 Try it: sign in as ada, connect your ORCID iD (on the simulator's page choose the existing
-record 'Ada Lovelace', then authorize), approve works on 'My works', then 'Sync now' in the
-admin (as admin) or wait for the schedule; the works then show on the simulator's record.
+record 'Ada Lovelace', then authorize), approve works on 'My works', then 'Sync with ORCID now'
+(or wait for the schedule). Your iD's link opens the record on the simulator, with the works and
+their put-codes; as admin, the same put-codes are in admin -> ORCID items.
 Ctrl-C stops everything.
 """))
