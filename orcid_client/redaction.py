@@ -20,13 +20,24 @@ _ECHOED = re.compile(r"(?i)(invalid (?:access |refresh )?token:\s*)[^\s\"',]+")
 _WEBHOOK = re.compile(r"(?i)(/webhook/)[^\s\"',?]+")
 
 
-def redact(text: str) -> str:
-    """Return `text` with everything that looks like an ORCID token masked."""
+def redact(text: str, *, keep: frozenset[str] = frozenset()) -> str:
+    """Return `text` with everything that looks like an ORCID token masked (but the UUIDs in
+    `keep`, known not to be tokens)."""
     text = _BEARER.sub(lambda m: m.group(1) + "[redacted]", text)
     text = _JSON_SECRET.sub(lambda m: m.group(1) + "[redacted]" + m.group(2), text)
     text = _ECHOED.sub(lambda m: m.group(1) + "[redacted]", text)
     text = _WEBHOOK.sub(lambda m: m.group(1) + "[redacted]", text)
-    return _UUID.sub("[redacted-token]", text)
+    return _UUID.sub(lambda m: m.group(0) if m.group(0) in keep else "[redacted-token]", text)
+
+
+def _celery_task_ids(record: logging.LogRecord) -> frozenset[str]:
+    """Celery's task ids are UUIDs too. Its own log lines ("Task %(name)s[%(id)s] succeeded")
+    pass the id as the `id` argument; it is no secret and the on-call engineer needs it."""
+    if record.name.startswith("celery") and isinstance(record.args, dict):
+        task_id = record.args.get("id")
+        if isinstance(task_id, str):
+            return frozenset({task_id})
+    return frozenset()
 
 
 class RedactTokensFilter(logging.Filter):
@@ -37,7 +48,7 @@ class RedactTokensFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a malformed record is logged as it is rather than lost
             return True
-        redacted = redact(message)
+        redacted = redact(message, keep=_celery_task_ids(record))
         if redacted != message:
             record.msg = redacted
             record.args = None

@@ -43,3 +43,20 @@ def test_a_webhook_path_never_shows_the_callback_url_and_its_secret():
     redacted = redact(line)
     assert "s3cr3t" not in redacted and "portal.example.edu" not in redacted
     assert redacted.startswith("PUT /0000-0002-1825-0097/webhook/[redacted]")
+
+
+def test_celery_task_ids_stay_readable_but_tokens_beside_them_do_not():
+    task_id = "5d1e7a52-3c0b-4f0e-9a57-1f2e3d4c5b6a"
+    record = logging.LogRecord(
+        "celery.app.trace", logging.INFO, __file__, 1,
+        "Task %(name)s[%(id)s] succeeded in %(runtime)ss: %(return_value)s",
+        None, None,
+    )
+    record.args = {"name": "putcodes.sync_all", "id": task_id, "runtime": 0.1, "return_value": UUID_TOKEN}
+    RedactTokensFilter().filter(record)
+    message = record.getMessage()
+    assert task_id in message and UUID_TOKEN not in message
+    # The same UUID from another logger is masked: only Celery's own task ids are known safe.
+    other = logging.LogRecord("putcodes", logging.INFO, __file__, 1, "id %s", (task_id,), None)
+    RedactTokensFilter().filter(other)
+    assert task_id not in other.getMessage()

@@ -116,7 +116,7 @@ class Command(BaseCommand):
 The portal is running.
   Portal:          http://{addr}/
   Admin:           http://{addr}/admin/
-  ORCID simulator: {simulator_url}/_simulator/records  (ORCID's pages and API, offline)
+  ORCID simulator: {simulator_url}/  (ORCID's pages, records and API, offline)
 
 Demo logins (institutional ID / password):
 {logins}
