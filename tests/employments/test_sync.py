@@ -17,7 +17,6 @@ from tests.fixtures.employments import HrUnitFactory
 from tests.fixtures.works import UnitFactory, UserFactory
 from units.permissions import unit_items_withdraw, unit_pause
 
-pytest.importorskip("tests.fixtures.simulator", reason="the ORCID simulator's fixture is not there yet")
 
 pytestmark = pytest.mark.django_db
 

@@ -35,9 +35,7 @@ def test_orcid_sync_with_nobody_to_sync_prints_a_zero_summary():
     assert SyncRun.objects.get().status == SyncRun.Status.FINISHED
 
 
-def test_orcid_sync_writes_and_ends_with_the_summary_line(request):
-    pytest.importorskip("tests.fixtures.simulator", reason="the ORCID simulator's fixture is not there yet")
-    sync_env = request.getfixturevalue("sync_env")
+def test_orcid_sync_writes_and_ends_with_the_summary_line(sync_env):
     ada, ada_connection = sync_env.researcher(username="ada", works=3)
     grace, _ = sync_env.researcher(username="grace", works=2)
     out, err = io.StringIO(), io.StringIO()

@@ -10,9 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-pytest.importorskip("tests.fixtures.simulator", reason="the ORCID simulator's fixture is not there yet")
 
 ROOT = Path(__file__).resolve().parents[2]
 SUMMARY = re.compile(r"created=(\d+) updated=(\d+) deleted=(\d+) unchanged=(\d+) skipped=(\d+) failed=(\d+)")

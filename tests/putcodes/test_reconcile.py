@@ -14,7 +14,6 @@ from tests.fixtures.connections import OrcidConnectionFactory
 from tests.fixtures.employments import EmploymentFactory
 from tests.fixtures.works import UserFactory, WorkFactory
 
-pytest.importorskip("tests.fixtures.simulator", reason="the ORCID simulator's fixture is not there yet")
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,6 @@ from putcodes.models import OrcidItem, SyncRun
 from putcodes.services import researcher_sync, researcher_withdraw_items
 from tests.fixtures.works import UnitFactory, WorkFactory, work_approved_long_ago
 
-pytest.importorskip("tests.fixtures.simulator", reason="the ORCID simulator's fixture is not there yet")
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,6 @@ import pytest
 from connections.models import OrcidConnection
 from putcodes.models import OrcidItem, SyncError, SyncRun
 
-pytest.importorskip("tests.fixtures.simulator", reason="the ORCID simulator's fixture is not there yet")
 
 pytestmark = [pytest.mark.django_db, pytest.mark.soak]
 

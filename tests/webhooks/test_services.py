@@ -16,8 +16,6 @@ from tests.fixtures.works import UserFactory, WorkFactory
 from webhooks.models import WebhookSubscription
 from webhooks.services import webhook_register, webhook_unregister
 
-pytest.importorskip("tests.fixtures.simulator", reason="the ORCID simulator's fixture is not there yet")
-
 
 def wait_for(condition, *, timeout: float = 15.0):
     deadline = time.monotonic() + timeout

@@ -14,7 +14,6 @@ from tests.fixtures.works import ResearcherFactory, WorkFactory
 from works.models import Work, WorkType
 from works.orcid_serialization import work_payload, work_to_json, work_to_xml
 
-pytest.importorskip("tests.fixtures.simulator", reason="the ORCID simulator's fixture is not there yet")
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +96,6 @@ def test_works_already_on_the_record_from_another_source_are_marked(orcid_simula
     assert page.count("Already on your ORCID record, from Crossref") == 1
     position = page.index("Already on your ORCID record")
     assert page.rfind("Already there", 0, position) > page.rfind("Not there yet", 0, position)
-
 
 
 def connected_ada(orcid_simulator):
