@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import ApiAuditEvent, ApiKey, Unit
+from .permissions import UnitScopedAdminMixin
 from .services import api_key_revoke
 
 try:  # unit-scoped staff access and the unit-wide actions (units/permissions.py)
@@ -35,8 +36,9 @@ class UnitAdmin(UnitStaffAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
-    """Keys are shown by their public prefix only; the secret is never stored."""
+class ApiKeyAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
+    """Keys are shown by their public prefix only; the secret is never stored. A unit's staff
+    see and revoke only their own units' keys."""
 
     list_display = ("__str__", "unit", "name", "scopes", "created_at", "last_used_at", "revoked_at")
     list_filter = ("unit", ("revoked_at", admin.EmptyFieldListFilter))
@@ -49,7 +51,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Revoke selected keys (they stop working at once)")
+    @admin.action(description="Revoke selected keys (they stop working at once)", permissions=["change"])
     def revoke_keys(self, request, queryset):
         for api_key in queryset:
             api_key_revoke(api_key=api_key)
@@ -57,8 +59,11 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiAuditEvent)
-class ApiAuditEventAdmin(admin.ModelAdmin):
-    """The API audit log, read-only: who read what, and which answers carried a token."""
+class ApiAuditEventAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
+    """The API audit log, read-only: who read what, and which answers carried a token. A unit's
+    staff see only the calls made with their units' keys."""
+
+    unit_path = "api_key__unit"
 
     list_display = ("at", "api_key", "user", "method", "path", "institutional_id", "status_code", "token_disclosed", "remote_addr")
     list_filter = ("token_disclosed", "method", "status_code", "api_key__unit")

@@ -145,3 +145,59 @@ def test_library_staff_do_not_see_hrs_put_codes_or_works(client, units):
     assert "564738" in ledger and "918273" not in ledger
     works = client.get(reverse("admin:works_work_changelist")).content.decode()
     assert "LIBRARY-WORK" in works and "HR-WORK" not in works
+
+
+def test_unit_staff_see_and_revoke_only_their_units_api_keys(client, units):
+    from units.services import api_key_create
+
+    hr, library = units
+    hr_key = api_key_create(unit=hr, scopes=["tokens:read"]).api_key
+    library_key = api_key_create(unit=library, scopes=["works:curate"]).api_key
+    client.force_login(staff_of(library, username="librarian"))
+
+    listing = client.get(reverse("admin:units_apikey_changelist")).content.decode()
+    assert library_key.prefix in listing and hr_key.prefix not in listing
+    assert client.get(reverse("admin:units_apikey_change", args=[hr_key.pk])).status_code in (302, 404)
+
+    changelist = reverse("admin:units_apikey_changelist")
+    client.post(changelist, {"action": "revoke_keys", "_selected_action": [hr_key.pk, library_key.pk]})
+    hr_key.refresh_from_db()
+    library_key.refresh_from_db()
+    assert hr_key.revoked_at is None  # HR's campus systems keep working
+    assert library_key.revoked_at is not None
+
+
+def test_staff_who_may_only_view_keys_cannot_revoke_them(client, units):
+    from units.services import api_key_create
+
+    hr, library = units
+    key = api_key_create(unit=library, scopes=["works:curate"]).api_key
+    viewer = UserFactory(username="auditor", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(content_type__app_label="units", codename="view_apikey"))
+    library.staff.add(viewer)
+    client.force_login(viewer)
+
+    assert client.get(reverse("admin:units_apikey_changelist")).status_code == 200
+    client.post(reverse("admin:units_apikey_changelist"), {"action": "revoke_keys", "_selected_action": [key.pk]})
+    key.refresh_from_db()
+    assert key.revoked_at is None
+
+
+def test_unit_staff_see_only_their_units_api_audit_events(client, units):
+    from units.models import ApiAuditEvent
+    from units.services import api_key_create
+
+    hr, library = units
+    hr_key = api_key_create(unit=hr, scopes=["tokens:read"]).api_key
+    library_key = api_key_create(unit=library, scopes=["works:curate"]).api_key
+    ApiAuditEvent.objects.create(api_key=hr_key, method="GET", path="/api/v1/researchers/hr-person/orcid",
+                                 institutional_id="hr-person", status_code=200, token_disclosed=True)
+    library_event = ApiAuditEvent.objects.create(
+        api_key=library_key, method="GET", path="/api/v1/researchers/lib-person/works",
+        institutional_id="lib-person", status_code=200,
+    )
+    client.force_login(staff_of(library, username="librarian"))
+
+    listing = client.get(reverse("admin:units_apiauditevent_changelist")).content.decode()
+    assert "lib-person" in listing and "hr-person" not in listing
+    assert client.get(reverse("admin:units_apiauditevent_change", args=[library_event.pk])).status_code == 200
