@@ -53,7 +53,8 @@ class OrcidConnectionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # connections are made by researchers granting access on ORCID
 
-    @admin.action(description="Check selected connections (refresh tokens that are close to expiry)")
+    @admin.action(description="Check selected connections (refresh tokens that are close to expiry)",
+                  permissions=["change"])
     def refresh_tokens_now(self, request, queryset):
         ok = failed = 0
         for connection in queryset.filter(status=OrcidConnection.Status.ACTIVE):

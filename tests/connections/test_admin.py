@@ -47,3 +47,21 @@ def test_the_api_key_admin_shows_prefixes_only(admin_client):
     html = admin_client.get(reverse("admin:units_apikey_changelist")).content.decode()
     assert key.split("_")[1] in html
     assert key.split("_", 2)[2] not in html
+
+
+def test_refreshing_tokens_from_the_admin_needs_the_change_permission(client, monkeypatch):
+    from django.contrib.auth.models import Permission
+
+    from connections import admin as connections_admin
+
+    calls = []
+    monkeypatch.setattr(connections_admin.services, "connection_access_token",
+                        lambda *, connection: calls.append(connection.pk) or "token")
+    connection = OrcidConnectionFactory()
+    viewer = UserFactory(username="viewer", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_orcidconnection"))
+    client.force_login(viewer)
+    changelist = reverse("admin:connections_orcidconnection_changelist")
+    assert client.get(changelist).status_code == 200
+    client.post(changelist, {"action": "refresh_tokens_now", "_selected_action": [connection.pk]})
+    assert calls == []  # a view-only staff member makes no call to ORCID and changes no token
