@@ -27,3 +27,9 @@ urlpatterns = [
     path("accounts/", include("connections.allauth_urls")),  # ORCID OAuth callback only
     path("admin/", admin.site.urls),
 ]
+
+# Errors no view answered (DEBUG off): JSON under /api/, Django's pages elsewhere.
+handler400 = "orcid_portal.api.bad_request"
+handler403 = "orcid_portal.api.permission_denied"
+handler404 = "orcid_portal.api.page_not_found"
+handler500 = "orcid_portal.api.server_error"
