@@ -97,26 +97,33 @@ def works_import(
             on_row(outcome)
 
     for batch in _batches(entries, batch_size):
-        valid: list[tuple[Entry, WorkData]] = []
-        for entry in batch:
+        # Outcomes by position in the batch, reported in the file's order once the batch is saved.
+        outcomes: dict[int, RowOutcome] = {}
+        valid: list[tuple[int, Entry, WorkData]] = []
+        for position, entry in enumerate(batch):
             if entry.data is None:
-                report(RowOutcome(entry.where, "", "rejected", entry.error))
+                outcomes[position] = RowOutcome(entry.where, "", "rejected", entry.error)
                 continue
             local_id = entry.data.local_id
             if local_id in seen:
-                report(RowOutcome(entry.where, local_id, "rejected", f"local_id '{local_id}' is also on {seen[local_id]}"))
+                outcomes[position] = RowOutcome(entry.where, local_id, "rejected",
+                                                f"local_id '{local_id}' is also on {seen[local_id]}")
                 continue
             seen[local_id] = entry.where
-            valid.append((entry, entry.data))
+            valid.append((position, entry, entry.data))
         if valid:
             with transaction.atomic():
-                _import_batch(unit=unit, rows=valid, report=report, result=result)
+                outcomes.update(_import_batch(unit=unit, rows=valid, result=result))
+        for position in sorted(outcomes):
+            report(outcomes[position])
     return result
 
 
-def _import_batch(*, unit: Unit, rows: list[tuple[Entry, WorkData]], report, result: ImportResult) -> None:
+def _import_batch(*, unit: Unit, rows: list[tuple[int, Entry, WorkData]],
+                  result: ImportResult) -> dict[int, RowOutcome]:
+    """Save one batch of valid rows; their outcomes by position in the batch."""
     User = get_user_model()
-    usernames = {data.institutional_id for _, data in rows}
+    usernames = {data.institutional_id for _, _, data in rows}
     user_ids = dict(User.objects.filter(username__in=usernames).values_list("username", "id"))
     missing = usernames - user_ids.keys()
     if missing:
@@ -130,15 +137,15 @@ def _import_batch(*, unit: Unit, rows: list[tuple[Entry, WorkData]], report, res
 
     existing = {
         row["local_id"]: row
-        for row in Work.objects.filter(unit=unit, local_id__in=[data.local_id for _, data in rows]).values(
+        for row in Work.objects.filter(unit=unit, local_id__in=[data.local_id for _, _, data in rows]).values(
             "id", "local_id", "researcher_id", "source_hash", "removed_at"
         )
     }
     now = timezone.now()
     to_create: list[Work] = []
     to_update: list[Work] = []
-    outcomes: list[RowOutcome] = []
-    for entry, data in rows:
+    outcomes: dict[int, RowOutcome] = {}
+    for position, entry, data in rows:
         researcher_id = user_ids[data.institutional_id]
         source_hash = data.source_hash()
         current = existing.get(data.local_id)
@@ -147,20 +154,20 @@ def _import_batch(*, unit: Unit, rows: list[tuple[Entry, WorkData]], report, res
                         **{name: _value(data, name) for name in IMPORTED_FIELDS})
             work.refresh_derived_fields()
             to_create.append(work)
-            outcomes.append(RowOutcome(entry.where, data.local_id, "created"))
+            outcomes[position] = RowOutcome(entry.where, data.local_id, "created")
         elif current["researcher_id"] != researcher_id:
             # Moving a work (and its approval) to someone else is never what a re-import means.
-            outcomes.append(RowOutcome(entry.where, data.local_id, "rejected",
-                                       f"local_id '{data.local_id}' belongs to another researcher in this unit"))
+            outcomes[position] = RowOutcome(entry.where, data.local_id, "rejected",
+                                            f"local_id '{data.local_id}' belongs to another researcher in this unit")
         elif current["source_hash"] == source_hash and current["removed_at"] is None:
-            outcomes.append(RowOutcome(entry.where, data.local_id, "unchanged"))
+            outcomes[position] = RowOutcome(entry.where, data.local_id, "unchanged")
         else:
             work = Work(id=current["id"], unit=unit, researcher_id=researcher_id, local_id=data.local_id,
                         source_hash=source_hash, removed_at=None, updated_at=now,
                         **{name: _value(data, name) for name in IMPORTED_FIELDS})
             work.refresh_derived_fields()
             to_update.append(work)
-            outcomes.append(RowOutcome(entry.where, data.local_id, "updated"))
+            outcomes[position] = RowOutcome(entry.where, data.local_id, "updated")
     if to_create:
         Work.objects.bulk_create(to_create)
     if to_update:
@@ -168,8 +175,7 @@ def _import_batch(*, unit: Unit, rows: list[tuple[Entry, WorkData]], report, res
             to_update,
             [*IMPORTED_FIELDS, "has_self_id", "identifiers_text", "source_hash", "removed_at", "updated_at"],
         )
-    for outcome in outcomes:
-        report(outcome)
+    return outcomes
 
 
 def _value(data: WorkData, name: str):

@@ -114,6 +114,19 @@ def test_reimport_updates_only_what_changed_and_keeps_the_researchers_choice(tmp
     assert work.approved is True and work.approved_at == approved_at
 
 
+def test_the_report_has_a_line_for_every_row_in_the_files_order_unchanged_ones_too(tmp_path, library):
+    """CONTRACT §3: a per-row report, so a re-import names each row (here: all unchanged)."""
+    path = write(tmp_path, "works.csv", GOOD_AND_BAD)
+    first = [line for line in run(path).splitlines() if line.startswith("line ")]
+    assert [line.split(":")[0] for line in first] == [f"line {n}" for n in range(2, 11)]
+    assert first[0] == "line 2: created lib-1" and first[2].startswith("line 4: rejected:")
+    again = [line for line in run(path).splitlines() if line.startswith("line ")]
+    assert [line.split(":")[0] for line in again] == [f"line {n}" for n in range(2, 11)]
+    assert "line 2: unchanged lib-1" in again and "line 10: unchanged lib-9" in again
+    quiet = run(path, verbosity=0)
+    assert "unchanged lib-1" not in quiet and "line 4: rejected:" in quiet
+
+
 def test_a_local_id_twice_in_a_file_is_rejected_the_second_time(tmp_path, library):
     rows = "ada,x-1,First,,book,2020,,10.5555/x.1,,,,,,,true\nada,x-1,Second,,book,2020,,10.5555/x.2,,,,,,,true\n"
     output = run(write(tmp_path, "works.csv", HEADER + rows))

@@ -62,9 +62,11 @@ class Command(BaseCommand):
                 # forget them so a big file imports in flat memory in development too.
                 reset_queries()
             bar.update(1)
+            # The per-row report (CONTRACT §3): every row, in the file's order, unchanged ones
+            # too; -v 0 keeps only the rejected rows.
             if outcome.outcome == "rejected":
                 self._say(bar, self.style.WARNING(f"{outcome.where}: rejected: {outcome.reason}"))
-            elif outcome.outcome != "unchanged" and verbosity >= 1 and not show_progress or verbosity >= 2:
+            elif verbosity >= 1:
                 self._say(bar, f"{outcome.where}: {outcome.outcome} {outcome.local_id}")
 
         try:
