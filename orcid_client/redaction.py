@@ -18,6 +18,8 @@ _JSON_SECRET = re.compile(r'(?i)("(?:access_token|refresh_token|client_secret|id
 _ECHOED = re.compile(r"(?i)(invalid (?:access |refresh )?token:\s*)[^\s\"',]+")
 # A webhook path carries the portal's callback URL, whose last part is the callback's secret.
 _WEBHOOK = re.compile(r"(?i)(/webhook/)[^\s\"',?]+")
+# ...and the portal's own callback path, as a web server's request line shows it when ORCID calls.
+_CALLBACK = re.compile(r"(?i)(/webhooks/orcid/[^/\s]+/)[^/\s\"',?]+")
 
 
 def redact(text: str, *, keep: frozenset[str] = frozenset()) -> str:
@@ -27,6 +29,7 @@ def redact(text: str, *, keep: frozenset[str] = frozenset()) -> str:
     text = _JSON_SECRET.sub(lambda m: m.group(1) + "[redacted]" + m.group(2), text)
     text = _ECHOED.sub(lambda m: m.group(1) + "[redacted]", text)
     text = _WEBHOOK.sub(lambda m: m.group(1) + "[redacted]", text)
+    text = _CALLBACK.sub(lambda m: m.group(1) + "[redacted]", text)
     return _UUID.sub(lambda m: m.group(0) if m.group(0) in keep else "[redacted-token]", text)
 
 

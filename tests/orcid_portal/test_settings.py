@@ -69,3 +69,23 @@ def test_sqlite_default_is_set_up_for_concurrency(settings):
         cursor.execute("PRAGMA busy_timeout")
         assert cursor.fetchone()[0] >= 5000
     assert settings.DATABASES["default"]["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_no_logger_writes_a_token_or_a_webhook_secret_unmasked():
+    """Django's own loggers (django.request, django.server: runserver's request lines) have their
+    own handlers; they must mask tokens too, not only the portal's loggers."""
+    token = "1c2f6a0e-8d3b-4c5a-9e7f-0a1b2c3d4e5f"
+    secret = "9f" * 32  # a webhook callback's secret part (webhooks.services)
+    code = (
+        "import logging\n"
+        "for name in ('django.request', 'django.server', 'django', 'orcid_portal'):\n"
+        f"    logging.getLogger(name).error('%s Bearer {token}', name)\n"
+        "logging.getLogger('django.server').info("
+        f"'\"POST /webhooks/orcid/0000-0002-1825-0097/{secret}/ HTTP/1.1\" 204 0')\n"
+    )
+    result = _run_manage("shell", "-c", code, env_overrides={"DEBUG": "true"})
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "django.server" in output and "/webhooks/orcid/0000-0002-1825-0097/" in output  # still logged
+    assert token not in output
+    assert secret not in output
