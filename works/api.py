@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -76,6 +77,9 @@ class ResearcherWorksView(APIView):
 class ResearcherWorkView(APIView):
     permission_classes = [ScopeRequired]
     required_scope = ApiKey.Scope.WORKS_CURATE
+    # JSON only ({"approved": true|false}, CONTRACT §4): a form's "true" is a string, which the
+    # approval refuses, so the OpenAPI document must not offer form bodies.
+    parser_classes = [JSONParser]
 
     @extend_schema(
         operation_id="researcher_work_approve",
@@ -86,7 +90,8 @@ class ResearcherWorkView(APIView):
         parameters=[IID, OpenApiParameter("work_id", int, OpenApiParameter.PATH, description="The work's id.")],
         request=WorkApprovalSerializer,
         responses={200: WorkSerializer, 400: OpenApiResponse(ErrorSerializer, description="Not {\"approved\": true|false}."),
-                   **ERRORS},
+                   **ERRORS,
+                   415: OpenApiResponse(ErrorSerializer, description="The body is not application/json.")},
         tags=["works"],
     )
     def patch(self, request, institutional_id: str, work_id):

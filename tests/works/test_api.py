@@ -155,3 +155,18 @@ def test_an_id_beyond_any_database_is_404(ada, ada_session):
     response = ada_session.patch(f"/api/v1/researchers/ada/works/{2**70}", {"approved": True},
                                  content_type="application/json")
     assert response.status_code == 404
+
+
+def test_patch_takes_json_only_as_the_schema_says(ada, ada_session):
+    """The document offered form bodies, which the approval then refused ("true" is a string)."""
+    import yaml
+
+    work = WorkFactory(researcher=ada)
+    response = ada_session.patch(f"/api/v1/researchers/ada/works/{work.pk}", "approved=true",
+                                 content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415 and "message" in response.json()
+    assert Work.objects.get(pk=work.pk).approved is None
+    schema = yaml.safe_load(Client().get("/api/v1/schema/").content)
+    patch = schema["paths"]["/api/v1/researchers/{institutional_id}/works/{work_id}"]["patch"]
+    assert set(patch["requestBody"]["content"]) == {"application/json"}
+    assert "415" in patch["responses"]
