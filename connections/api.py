@@ -48,7 +48,10 @@ class ResearcherOrcidView(APIView):
     )
     def get(self, request, institutional_id: str):
         api_key = request_api_key(request)
-        if api_key is None and request.user.get_username() != institutional_id:
+        # Institutional IDs are lower-case (the SSO backend and the importers fold them), so
+        # "ADA" is ada here as in the works API.
+        institutional_id = institutional_id.strip().lower()
+        if api_key is None and request.user.get_username().lower() != institutional_id:
             # A researcher sees only their own; others' existence is not revealed.
             raise NotFound(NOT_FOUND)
         researcher = selectors.researcher_by_institutional_id(institutional_id=institutional_id)

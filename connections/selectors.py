@@ -21,8 +21,8 @@ def connection_for_institutional_id(*, institutional_id: str) -> OrcidConnection
 
 
 def researcher_by_institutional_id(*, institutional_id: str):
-    """The user whose institutional ID this is, or None."""
-    return get_user_model().objects.filter(username=institutional_id).first()
+    """The user whose institutional ID this is (whatever its case), or None."""
+    return get_user_model().objects.filter(username__iexact=institutional_id).order_by("id").first()
 
 
 def connections_active() -> QuerySet[OrcidConnection]:

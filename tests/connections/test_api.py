@@ -132,3 +132,11 @@ def test_the_schema_documents_the_call_and_its_token_field(client):
     text = response.content.decode()
     assert "/api/v1/researchers/{institutional_id}/orcid" in text
     assert "access_token" in text
+
+
+def test_the_institutional_id_is_found_whatever_its_case_as_in_the_works_api(client, ada_connection):
+    response = _key_client(api_key_for(scopes=["tokens:read"])).get(_url("ADA"))
+    assert response.status_code == 200
+    assert response.json()["institutional_id"] == "ada" and response.json()["access_token"]
+    client.force_login(ada_connection.user)
+    assert client.get(_url("Ada")).json()["orcid"] == "0000-0002-1825-0097"
