@@ -168,6 +168,11 @@ class SimulatorApp:
             return self._api_error(request, error)
         except OAuthError as error:
             return _json(error.body(), error.status)
+        except (ValueError, TypeError, IndexError) as error:
+            if not control:
+                raise
+            # e.g. {"error_rate": "abc"} or {"latency_ms": [5]}: the control interface answers JSON.
+            return _json({"error": f"invalid value: {error}"}, 400)
         if (not control and request.method == "POST" and 200 <= response.status_code < 300
                 and context.get("drop_after_commit")):
             raise DropConnection()
@@ -621,15 +626,16 @@ class SimulatorApp:
                 return _json([{"orcid": r.orcid, "name": r.name, "items": len(r.items)}
                               for r in self.sim.records.values()])
         data = _json_body(request)
+        client_id = data.get("client_id") or self.sim.demo_client_id
+        if client_id not in self.sim.clients:
+            # Refused before anything is made: a failed call leaves no record behind.
+            return _json({"error": f"unknown client {client_id}"}, 400)
         name = (data.get("name") or "").strip()
         given = data.get("given_names") or (name.split(" ", 1)[0] if name else "")
         family = data.get("family_name") or (name.split(" ", 1)[1] if " " in name else "")
         record = self.sim.create_record(given_names=given, family_name=family)
         if data.get("default_visibility"):
             record.default_visibility = data["default_visibility"]
-        client_id = data.get("client_id") or self.sim.demo_client_id
-        if client_id not in self.sim.clients:
-            return _json({"error": f"unknown client {client_id}"}, 400)
         token = self.sim.issue_token_for_record(orcid=record.orcid, client_id=client_id,
                                                 scopes=data.get("scopes") or DEFAULT_SCOPES)
         return _json({"orcid": record.orcid, "name": record.name, "access_token": token.access_token,
@@ -718,7 +724,8 @@ class SimulatorApp:
 
     def on_ctl_token_expire(self, request, context):
         data = _json_body(request)
-        self.sim.expire_token(data.get("access_token", ""))
+        if not self.sim.expire_token(str(data.get("access_token") or "")):
+            return _json({"error": "no such access token"}, 404)
         return _json({"expired": True})
 
     def on_ctl_clients(self, request, context):

@@ -440,11 +440,13 @@ class Simulator:
             return self._new_token(client_id=client_id, orcid=orcid,
                                    scopes=frozenset((scopes or DEFAULT_SCOPES).split()))
 
-    def expire_token(self, access_token: str) -> None:
+    def expire_token(self, access_token: str) -> bool:
+        """Make a token expire now; False when there is no such token."""
         with self.lock:
             token = self.tokens.get(access_token)
             if token:
                 token.expires_at = time.time() - 1
+            return token is not None
 
     # ---- bearer authentication --------------------------------------------------------
     def authenticate(self, access_token: str | None, method: str) -> Token:
@@ -676,6 +678,8 @@ class Simulator:
         with self.lock:
             data = {
                 "next_put_code": self.next_put_code,
+                "default_rate": self.default_rate,
+                "default_burst": self.default_burst,
                 "clients": [
                     {**c.public(), "secret": c.secret} for c in self.clients.values()
                 ],
@@ -704,10 +708,15 @@ class Simulator:
         data = json.loads(Path(path).read_text())
         with self.lock:
             self.next_put_code = data.get("next_put_code", self.next_put_code)
+            saved_default = (data.get("default_rate"), data.get("default_burst"))
             for c in data.get("clients", []):
+                # A client on the saved run's default limit takes this run's (--rate/--burst);
+                # one registered with its own limit keeps it.
+                on_default = (c.get("rate"), c.get("burst")) == saved_default or c["client_id"] == self.demo_client_id
                 self.register_client(client_id=c["client_id"], secret=c["secret"], name=c["name"],
-                                     redirect_uris=c.get("redirect_uris"), rate=c.get("rate"),
-                                     burst=c.get("burst"), member=c.get("member", True))
+                                     redirect_uris=c.get("redirect_uris"),
+                                     rate=None if on_default else c.get("rate"),
+                                     burst=None if on_default else c.get("burst"), member=c.get("member", True))
             # The demo client's secret comes from settings, whatever the file says.
             self.clients[self.demo_client_id].secret = self.demo_client_secret
             for t in data.get("tokens", []):

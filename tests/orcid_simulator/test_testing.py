@@ -92,3 +92,42 @@ def test_the_state_file_keeps_records_across_restarts(tmp_path):
         assert fresh["orcid"] in [r["orcid"] for r in sim.control.records()]
         headers = {"Authorization": f"Bearer {fresh['access_token']}", "Accept": "application/json"}
         assert requests.get(f"{sim.url}/v3.0/{fresh['orcid']}/works", headers=headers, timeout=5).status_code == 200
+
+
+def test_a_refused_record_call_leaves_no_record_behind(orcid_simulator):
+    before = orcid_simulator.records()
+    response = requests.post(f"{orcid_simulator.url}/_simulator/records", json={"client_id": "APP-NOSUCHCLIENT01"},
+                             timeout=10)
+    assert response.status_code == 400 and "APP-NOSUCHCLIENT01" in response.json()["error"]
+    assert orcid_simulator.records() == before
+
+
+def test_expiring_an_unknown_token_is_404(orcid_simulator):
+    response = requests.post(f"{orcid_simulator.url}/_simulator/tokens/expire", json={"access_token": "nope"},
+                             timeout=10)
+    assert response.status_code == 404 and response.json()["error"]
+
+
+def test_bad_values_in_control_calls_are_400_json_not_a_server_error(orcid_simulator):
+    base = f"{orcid_simulator.url}/_simulator"
+    limit = requests.get(f"{base}/rate-limit", timeout=10).json()
+    for method, path, body in [("PUT", "/faults", {"error_rate": "abc"}), ("PUT", "/faults", {"latency_ms": [5]}),
+                               ("PUT", "/rate-limit", {"rate": "fast"})]:
+        response = requests.request(method, base + path, json=body, timeout=10)
+        assert response.status_code == 400, (path, body, response.text)
+        assert response.json()["error"]
+    assert requests.get(f"{base}/rate-limit", timeout=10).json() == limit
+
+
+def test_a_restart_on_a_state_file_takes_the_rate_limit_it_is_started_with(tmp_path):
+    state = tmp_path / "simulator.json"
+    with running_simulator(state_file=str(state), rate=1, burst=1) as sim:
+        record = sim.control.create_record(name="Limited")
+        sim.control.register_client(client_id="APP-OWNLIMIT0000001", rate=5, burst=5)
+    with running_simulator(state_file=str(state), rate=24, burst=40) as sim:
+        headers = {"Authorization": f"Bearer {record['access_token']}", "Accept": "application/json"}
+        statuses = [requests.get(f"{sim.url}/v3.0/{record['orcid']}/works", headers=headers, timeout=5).status_code
+                    for _ in range(3)]
+        assert statuses == [200, 200, 200]
+        clients = {c["client_id"]: c for c in sim.control.clients()}
+        assert (clients["APP-OWNLIMIT0000001"]["rate"], clients["APP-OWNLIMIT0000001"]["burst"]) == (5.0, 5.0)
