@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts.views import admin_login
 from orcid_portal.api import api_not_found
 
 api_patterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("about-orcid/", TemplateView.as_view(template_name="about_orcid.html"), name="about-orcid"),
     path("api/v1/", include(api_patterns)),
     path("accounts/", include("connections.allauth_urls")),  # ORCID OAuth callback only
+    path("admin/login/", admin_login),  # admin.site's own, throttled as /login/ is
     path("admin/", admin.site.urls),
 ]
 

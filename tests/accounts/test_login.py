@@ -80,3 +80,20 @@ def test_nobody_can_sign_up_or_use_allauths_own_login(client):
     assert client.get("/accounts/signup/").status_code == 404
     assert client.get("/accounts/login/").status_code == 404
     assert client.get("/accounts/orcid/login/").status_code == 404
+
+
+def test_the_admins_sign_in_page_is_throttled_as_well(client):
+    """/admin/login/ takes the same passwords (staff's, the most valuable): no way around the throttle."""
+    UserFactory(username="root", password="correct horse", is_staff=True, is_superuser=True)
+    admin_login = reverse("admin:login")
+    for _ in range(5):
+        response = client.post(admin_login, {"username": "root", "password": "guess"}, REMOTE_ADDR="10.0.0.1")
+        assert response.status_code == 200
+    response = client.post(admin_login, {"username": "root", "password": "correct horse"}, REMOTE_ADDR="10.0.0.1")
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    # Failures on either page count for both.
+    assert _login(client, "root", "correct horse").status_code == 429
+    ok = client.post(admin_login, {"username": "root", "password": "correct horse", "next": "/admin/"},
+                     REMOTE_ADDR="10.0.0.2")
+    assert ok.status_code == 302 and ok["Location"] == "/admin/"
