@@ -6,7 +6,8 @@ environment wins over `.env`, and a variable set but empty counts as unset whate
 defaults: SQLite, the built-in ORCID simulator, tasks in-process.
 
 With DEBUG off (production) the secrets have no default: a start without
-SECRET_KEY, TOKEN_ENCRYPTION_KEYS or ALLOWED_HOSTS fails loudly.
+SECRET_KEY, TOKEN_ENCRYPTION_KEYS or ALLOWED_HOSTS fails loudly, and so does one pointed at ORCID
+(ORCID_BASE_URL/ORCID_API_URL) without ORCID_CLIENT_ID and ORCID_CLIENT_SECRET.
 """
 
 from __future__ import annotations
@@ -249,12 +250,17 @@ ORCID_API_URL = env.str("ORCID_API_URL", default=_simulator_url).rstrip("/")
 # The simulator's demo member client; a real deployment sets its own.
 ORCID_DEMO_CLIENT_ID = "APP-DEMO000000000001"
 ORCID_DEMO_CLIENT_SECRET = "d3m0-c1i3-4t5e-cr3t-000000000001"
-if DEBUG:
-    ORCID_CLIENT_ID = env.str("ORCID_CLIENT_ID", default=ORCID_DEMO_CLIENT_ID)
-    ORCID_CLIENT_SECRET = env.str("ORCID_CLIENT_SECRET", default=ORCID_DEMO_CLIENT_SECRET)
-else:
-    ORCID_CLIENT_ID = _required("ORCID_CLIENT_ID")
-    ORCID_CLIENT_SECRET = _required("ORCID_CLIENT_SECRET")
+# CONTRACT §2: the embedded default is the simulator's demo client, with DEBUG off too. Only a
+# portal pointed at ORCID itself must name its own member client (the demo one exists nowhere else).
+if not DEBUG and (ORCID_BASE_URL, ORCID_API_URL) != (_simulator_url, _simulator_url):
+    for _name in ("ORCID_CLIENT_ID", "ORCID_CLIENT_SECRET"):
+        if not os.environ.get(_name):
+            raise ImproperlyConfigured(
+                f"The environment variable {_name} is required when DEBUG is off and ORCID_BASE_URL/ORCID_API_URL "
+                "point at ORCID (the default client exists only in the built-in simulator)."
+            )
+ORCID_CLIENT_ID = env.str("ORCID_CLIENT_ID", default=ORCID_DEMO_CLIENT_ID)
+ORCID_CLIENT_SECRET = env.str("ORCID_CLIENT_SECRET", default=ORCID_DEMO_CLIENT_SECRET)
 ORCID_REQUESTS_PER_SECOND = env.float("ORCID_REQUESTS_PER_SECOND", default=24.0)
 ORCID_BURST = env.int("ORCID_BURST", default=40)
 ORCID_SYNC_INTERVAL_HOURS = env.float("ORCID_SYNC_INTERVAL_HOURS", default=48.0)
