@@ -53,6 +53,19 @@ def test_revoke_api_key_stops_the_key():
     assert api_key_authenticate(key=key) is None
 
 
+def test_revoke_api_key_takes_the_label_create_api_key_printed():
+    call_command("create_unit", "library", "--name", "Library")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("create_api_key", "library", "--scopes", "tokens:read", stdout=out, stderr=err)
+    key = out.getvalue().strip()
+    label = f"library:{key.split('_')[1]}"
+    assert f"API key {label} " in err.getvalue()
+    with pytest.raises(CommandError, match="No API key"):
+        call_command("revoke_api_key", f"hr:{key.split('_')[1]}", stdout=io.StringIO())
+    call_command("revoke_api_key", label, stdout=io.StringIO())
+    assert api_key_authenticate(key=key) is None
+
+
 def test_a_new_unit_writes_employment_without_asking_unless_told_to():
     call_command("create_unit", "hr", "--name", "Human Resources", stdout=io.StringIO())
     assert Unit.objects.get(code="hr").requires_approval is False
