@@ -481,6 +481,9 @@ def iter_csl_json(stream: IO[bytes]) -> Iterator[Entry]:
                 yield Entry(where=f"item {number}", number=number, data=None, error=str(exc))
     except ijson.JSONError as exc:
         raise ImportFileError(f"the file is not valid JSON after item {number}: {exc}") from None
+    if number == 0 and prefix == "items.item":
+        # An object without an "items" array (one bare CSL item, say) was read as no items at all.
+        raise ImportFileError('the file is not CSL-JSON: expected an array of items, or an object with them in "items"')
 
 
 def file_format(name: str) -> str:

@@ -252,3 +252,9 @@ def test_a_dry_run_reports_what_would_happen_and_saves_nothing(tmp_path, library
     assert "Dry run: nothing was saved." in output
     assert not Work.objects.exists()
     assert not get_user_model().objects.filter(username="ada").exists()
+
+
+def test_a_json_object_without_items_is_an_error_not_an_empty_import(tmp_path, library):
+    path = write(tmp_path, "one.json", json.dumps({"id": "x", "type": "book", "title": "T", "institutional_id": "ada"}))
+    with pytest.raises(CommandError, match="not CSL-JSON"):
+        run(path)
