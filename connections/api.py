@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.utils.cache import add_never_cache_headers
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -73,7 +74,10 @@ class ResearcherOrcidView(APIView):
             # Absent, not null, for callers that may not see tokens (a nullable field would
             # otherwise be filled with null).
             body.pop("access_token", None)
-        return Response(body)
+        response = Response(body)
+        # May carry a token: no cache (a proxy's, the client library's) may keep a copy.
+        add_never_cache_headers(response)
+        return response
 
 
 def _api_status(connection: OrcidConnection | None) -> str:

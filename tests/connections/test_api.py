@@ -65,6 +65,8 @@ def test_a_key_with_tokens_read_gets_the_token_and_the_read_is_audited(ada_conne
     assert event.institutional_id == "ada"
     assert event.api_key.unit.code == "library"
     assert event.status_code == 200
+    # An answer holding a token is never kept by a cache on the way.
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
 
 
 def test_every_token_read_is_audited(ada_connection):
