@@ -44,14 +44,23 @@ def _celery_task_ids(record: logging.LogRecord) -> frozenset[str]:
 
 
 class RedactTokensFilter(logging.Filter):
-    """A logging filter that masks tokens in the formatted message and its arguments."""
+    """A logging filter that masks tokens in the formatted message and its arguments, and in
+    the traceback or stack attached to the record (an exception's text may quote a token)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        keep = _celery_task_ids(record)
+        if record.exc_info and not record.exc_text:
+            # Formatters use exc_text when it is set, so the masked text is what gets written.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, keep=keep)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, keep=keep)
         try:
             message = record.getMessage()
         except Exception:  # a malformed record is logged as it is rather than lost
             return True
-        redacted = redact(message, keep=_celery_task_ids(record))
+        redacted = redact(message, keep=keep)
         if redacted != message:
             record.msg = redacted
             record.args = None

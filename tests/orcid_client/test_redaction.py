@@ -1,6 +1,7 @@
 """Tokens are masked in anything that may be logged or shown, whatever their shape."""
 
 import logging
+import sys
 
 import pytest
 
@@ -60,3 +61,14 @@ def test_celery_task_ids_stay_readable_but_tokens_beside_them_do_not():
     other = logging.LogRecord("putcodes", logging.INFO, __file__, 1, "id %s", (task_id,), None)
     RedactTokensFilter().filter(other)
     assert task_id not in other.getMessage()
+
+
+def test_a_traceback_quoting_a_token_is_masked_too():
+    try:
+        raise ValueError(f"refused: Bearer {UUID_TOKEN}")
+    except ValueError:
+        record = logging.LogRecord("putcodes", logging.ERROR, __file__, 1, "sync failed", None, sys.exc_info())
+    RedactTokensFilter().filter(record)
+    written = logging.Formatter().format(record)
+    assert "ValueError" in written and "Traceback" in written
+    assert UUID_TOKEN not in written
