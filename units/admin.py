@@ -34,6 +34,12 @@ class UnitAdmin(UnitStaffAdminMixin, admin.ModelAdmin):
     filter_horizontal = ("staff",)
     inlines = [ApiKeyInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Who staffs a unit decides who acts on its items: superusers only, never the unit's
+        # own staff (who could otherwise add anyone).
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return readonly if request.user.is_superuser else readonly + ("staff",)
+
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(UnitScopedAdminMixin, admin.ModelAdmin):

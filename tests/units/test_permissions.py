@@ -77,6 +77,22 @@ def test_unit_staff_see_only_their_units_in_the_unit_admin(client, units):
     assert "library" in listing and "Human Resources" not in listing
 
 
+def test_unit_staff_cannot_change_who_staffs_their_unit(client, units):
+    hr, library = units
+    librarian = staff_of(library, username="librarian")
+    outsider = UserFactory(username="outsider", is_staff=True)
+    client.force_login(librarian)
+    change_url = reverse("admin:units_unit_change", args=[library.pk])
+    client.post(change_url, {
+        "code": library.code, "name": "Renamed Library", "requires_approval": "on",
+        "staff": [librarian.pk, outsider.pk],
+        "api_keys-TOTAL_FORMS": "0", "api_keys-INITIAL_FORMS": "0",
+    })
+    library.refresh_from_db()
+    assert library.name == "Renamed Library"  # the rest of the form still saves
+    assert list(library.staff.all()) == [librarian]
+
+
 def test_pause_action_on_own_unit(client, units):
     hr, library = units
     client.force_login(staff_of(hr, username="hrstaff"))
