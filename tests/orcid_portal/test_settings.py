@@ -89,3 +89,16 @@ def test_no_logger_writes_a_token_or_a_webhook_secret_unmasked():
     assert "django.server" in output and "/webhooks/orcid/0000-0002-1825-0097/" in output  # still logged
     assert token not in output
     assert secret not in output
+
+
+def test_mail_goes_through_the_smtp_server_named_by_email_url():
+    result = _run_manage(
+        "shell", "-c",
+        "from django.conf import settings as s; "
+        "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS)",
+        env_overrides={"EMAIL_URL": "smtp+tls://portal:secret@smtp.example.edu:587"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == [
+        "django.core.mail.backends.smtp.EmailBackend", "smtp.example.edu", "587", "True"
+    ]
