@@ -97,6 +97,16 @@ class RowError:
     reason: str
 
 
+@dataclass(frozen=True)
+class RowOutcome:
+    """What the import did with one row: created, updated, unchanged, restored or rejected."""
+
+    line: int
+    local_id: str
+    outcome: str
+    reason: str = ""
+
+
 @dataclass
 class ImportReport:
     created: int = 0
@@ -240,6 +250,7 @@ def employments_import(
     prune: bool = True,
     allow_mass_removal: bool = False,
     progress: Callable[[int], None] | None = None,
+    on_row: Callable[[RowOutcome], None] | None = None,
 ) -> ImportReport:
     """Import HR's CSV (`lines`, already decoded) into `unit`'s employments.
 
@@ -250,6 +261,7 @@ def employments_import(
     current employments without `allow_mass_removal` (then nothing is removed and
     `report.prune_refused` says why). Rows of a local_id that belongs to another researcher
     are refused: the item is on that researcher's record.
+    `on_row` is called with each row's outcome, in the file's order.
     Raises ValidationError when the header lacks a column (nothing is imported).
     """
     report = ImportReport()
@@ -265,8 +277,10 @@ def employments_import(
                 (raw.get("institutional_id") or "").strip().lower() for _, raw, error in batch if raw and not error
             )
             for line, raw, error in batch:
-                _row_import(unit=unit, line=line, raw=raw, error=error, existing=existing, seen=seen,
-                            researchers=researchers, report=report, creates=creates)
+                outcome = _row_import(unit=unit, line=line, raw=raw, error=error, existing=existing, seen=seen,
+                                      researchers=researchers, report=report, creates=creates)
+                if on_row is not None:
+                    on_row(outcome)
             if creates:
                 Employment.objects.bulk_create(creates)
                 if any(e.pk is None for e in creates):  # a database that does not return ids
@@ -291,25 +305,22 @@ def employments_import(
 
 
 def _row_import(*, unit, line, raw, error, existing, seen, researchers, report: ImportReport,
-                creates: list[Employment]) -> None:
+                creates: list[Employment]) -> RowOutcome:
     local_id = (raw or {}).get("local_id", "") or ""
     local_id = local_id.strip()
     if error:
         # A row we cannot read still names its local_id: keep that employment, do not prune it.
         if local_id:
             seen.setdefault(local_id, line)
-        report.rejected.append(RowError(line, local_id, error))
-        return
+        return _rejected(report, RowError(line, local_id, error))
     try:
         row = _row_parse(line, raw)
     except ValueError as problem:
         if local_id:
             seen.setdefault(local_id, line)
-        report.rejected.append(RowError(line, local_id, str(problem)))
-        return
+        return _rejected(report, RowError(line, local_id, str(problem)))
     if row.local_id in seen:
-        report.rejected.append(RowError(line, row.local_id, f"local_id repeats line {seen[row.local_id]}"))
-        return
+        return _rejected(report, RowError(line, row.local_id, f"local_id repeats line {seen[row.local_id]}"))
     seen[row.local_id] = line
     researcher_id = researchers.get(row.institutional_id)
     values = _fields(row)
@@ -319,19 +330,18 @@ def _row_import(*, unit, line, raw, error, existing, seen, researchers, report: 
         creates.append(employment)
         existing[row.local_id] = employment
         report.created += 1
-        return
+        return RowOutcome(line, row.local_id, "created")
     if employment.researcher_id != researcher_id:
-        report.rejected.append(RowError(
+        return _rejected(report, RowError(
             line, row.local_id,
             f"local_id {row.local_id} belongs to another researcher; an employment cannot move to "
             "another person (give it a new local_id)",
         ))
-        return
     changed = [name for name, new in values.items() if getattr(employment, name) != new]
     restored = employment.removed_at is not None
     if not changed and not restored:
         report.unchanged += 1
-        return
+        return RowOutcome(line, row.local_id, "unchanged")
     for name in changed:
         setattr(employment, name, values[name])
     if restored:
@@ -340,8 +350,14 @@ def _row_import(*, unit, line, raw, error, existing, seen, researchers, report: 
     employment.save(update_fields=[*changed, "updated_at"])
     if restored:
         report.restored += 1
-    else:
-        report.updated += 1
+        return RowOutcome(line, row.local_id, "restored")
+    report.updated += 1
+    return RowOutcome(line, row.local_id, "updated")
+
+
+def _rejected(report: ImportReport, error: RowError) -> RowOutcome:
+    report.rejected.append(error)
+    return RowOutcome(error.line, error.local_id, "rejected", error.reason)
 
 
 def _prune(*, unit, existing, seen, report: ImportReport, allow_mass_removal: bool) -> None:

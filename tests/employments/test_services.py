@@ -170,15 +170,22 @@ def test_fuzzy_dates_orcid_would_refuse(text):
 
 # The command (CONTRACT §3)
 
-def test_command_prints_each_rejected_line_and_a_summary(tmp_path: Path):
+def test_command_prints_every_row_in_order_and_a_summary(tmp_path: Path):
     HrUnitFactory()
     file = tmp_path / "hr.csv"
     file.write_text("\ufeff" + csv_text("ada,E1,Chemistry,Professor,2019,", "bob,E2,Physics,Lecturer,bad,"), encoding="utf-8")
     out = io.StringIO()
     call_command("import_employments", str(file), "--unit", "hr", stdout=out, stderr=io.StringIO())
-    text = out.getvalue()
-    assert "line 3 (E2): rejected: start_date" in text
-    assert "hr: created=1 updated=0 unchanged=0 restored=0 removed=0 rejected=1" in text
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "line 2 (E1): created"
+    assert lines[1].startswith("line 3 (E2): rejected: start_date")
+    assert lines[-1] == "hr: created=1 updated=0 unchanged=0 restored=0 removed=0 rejected=1"
+    # Again: the same rows, now unchanged; -v 0 keeps only the rejected one.
+    quiet = io.StringIO()
+    call_command("import_employments", str(file), "--unit", "hr", "-v", "0", stdout=quiet, stderr=io.StringIO())
+    lines = quiet.getvalue().splitlines()
+    assert lines[0].startswith("line 3 (E2): rejected") and "line 2" not in quiet.getvalue()
+    assert lines[-1] == "hr: created=0 updated=0 unchanged=1 restored=0 removed=0 rejected=1"
 
 
 def test_command_names_the_known_units_for_an_unknown_code(tmp_path: Path):

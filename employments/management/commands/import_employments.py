@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from employments.services import COLUMNS, employments_import
+from employments.services import COLUMNS, RowOutcome, employments_import
 from units.models import Unit
 
 HELP = f"""Load employment affiliations from HR's CSV (UTF-8, header row, columns
@@ -75,6 +75,17 @@ class Command(BaseCommand):
 
     def _import(self, unit, lines, total, options):
         bar = tqdm(total=total, unit="rows", desc=f"import_employments {unit.code}", file=sys.stderr, disable=None)
+        verbosity = options.get("verbosity", 1)
+
+        def on_row(outcome: RowOutcome) -> None:
+            # The per-row report, as import_works gives it: every row in the file's order;
+            # -v 0 keeps only the rejected rows.
+            label = f" ({outcome.local_id})" if outcome.local_id else ""
+            if outcome.outcome == "rejected":
+                self._say(bar, self.style.WARNING(f"line {outcome.line}{label}: rejected: {outcome.reason}"))
+            elif verbosity >= 1:
+                self._say(bar, f"line {outcome.line}{label}: {outcome.outcome}")
+
         try:
             return employments_import(
                 unit=unit,
@@ -82,16 +93,20 @@ class Command(BaseCommand):
                 prune=not options["no_prune"],
                 allow_mass_removal=options["allow_mass_removal"],
                 progress=bar.update,
+                on_row=on_row,
             )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         finally:
             bar.close()
 
+    def _say(self, bar, text: str) -> None:
+        if bar.disable:
+            self.stdout.write(text)
+        else:
+            bar.write(text, file=self.stdout._out)
+
     def _print(self, report, unit) -> None:
-        for error in report.rejected:
-            label = f" ({error.local_id})" if error.local_id else ""
-            self.stdout.write(f"line {error.line}{label}: rejected: {error.reason}")
         if report.removed_local_ids:
             shown = report.removed_local_ids[:50]
             more = f" and {len(report.removed_local_ids) - 50} more" if len(report.removed_local_ids) > 50 else ""
