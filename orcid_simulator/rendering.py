@@ -137,32 +137,28 @@ def _last_modified(items: Iterable[Item]) -> str | None:
 
 
 def works_element(record: Record, items: list[Item], parent: etree._Element | None = None) -> etree._Element:
-    works = _el(parent, "activities", "works", path=f"/{record.orcid}/works")
-    # path is an attribute; children start with last-modified-date.
-    latest = _last_modified(items)
-    if latest:
-        _el(works, "common", "last-modified-date", latest)
-    for members in group_items(items):
-        group = _el(works, "activities", "group")
-        _el(group, "common", "last-modified-date", _last_modified(members))
-        _group_external_ids(group, members)
-        for item in sorted(members, key=lambda i: i.put_code):
-            group.append(item_element(item, summary=True))
-    return works
+    return _section_element(record, items, parent, section="works", group_tag="group")
 
 
 def employments_element(record: Record, items: list[Item], parent: etree._Element | None = None) -> etree._Element:
-    employments = _el(parent, "activities", "employments", path=f"/{record.orcid}/employments")
+    return _section_element(record, items, parent, section="employments", group_tag="affiliation-group")
+
+
+def _section_element(record: Record, items: list[Item], parent: etree._Element | None, *, section: str,
+                     group_tag: str) -> etree._Element:
+    """An activities section (`works`, `employments`): its items grouped as ORCID groups them."""
+    element = _el(parent, "activities", section, path=f"/{record.orcid}/{section}")
+    # path is an attribute; children start with last-modified-date.
     latest = _last_modified(items)
     if latest:
-        _el(employments, "common", "last-modified-date", latest)
+        _el(element, "common", "last-modified-date", latest)
     for members in group_items(items):
-        group = _el(employments, "activities", "affiliation-group")
+        group = _el(element, "activities", group_tag)
         _el(group, "common", "last-modified-date", _last_modified(members))
         _group_external_ids(group, members)
         for item in sorted(members, key=lambda i: i.put_code):
             group.append(item_element(item, summary=True))
-    return employments
+    return element
 
 
 def record_element(record: Record, works: list[Item], employments: list[Item]) -> etree._Element:
