@@ -11,7 +11,7 @@ from django.db import models
 
 
 class OrcidItem(models.Model):
-    """An item (work, employment) of one unit on one researcher's ORCID record.
+    """An item (work, employment, other affiliation, funding) of one unit on one researcher's ORCID record.
 
     The unit that wrote the item owns its put-code. `content_hash` is the hash of the
     body last written (empty when unknown), so a later run updates only what changed;
@@ -23,6 +23,13 @@ class OrcidItem(models.Model):
     class Kind(models.TextChoices):
         WORK = "work", "Work"
         EMPLOYMENT = "employment", "Employment"
+        EDUCATION = "education", "Education"
+        QUALIFICATION = "qualification", "Qualification"
+        INVITED_POSITION = "invited-position", "Invited position"
+        DISTINCTION = "distinction", "Distinction"
+        MEMBERSHIP = "membership", "Membership"
+        SERVICE = "service", "Service"
+        FUNDING = "funding", "Funding"
 
     class State(models.TextChoices):
         PENDING = "pending", "Waiting to be written"
