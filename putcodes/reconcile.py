@@ -109,6 +109,7 @@ def researcher_reconcile(*, researcher, client=None) -> ReconcileResult:
         result.skipped = "ORCID access revoked"
         return result
     now = timezone.now()
+    hidden: list[int] = []
     for row in snapshot:
         visibility = on_orcid[row["kind"]].get(row["put_code"])
         same_row = Q(pk=row["pk"], state=row["state"], put_code=row["put_code"])
@@ -124,13 +125,25 @@ def researcher_reconcile(*, researcher, client=None) -> ReconcileResult:
             # The first reading of an item's visibility is not a change the researcher made.
             if row["visibility"]:
                 result.visibility_changed += updated
+                if updated and visibility != "public":
+                    hidden.append(row["pk"])
     curation_cache_clear(researcher=researcher, orcid=orcid)
+    _announce_changes(result.deleted_on_orcid, hidden)
     if result.deleted_on_orcid or result.visibility_changed:
         logger.info(
             "Reconciled %s (%s): %d deleted on ORCID, %d visibility changes",
             researcher.username, orcid, len(result.deleted_on_orcid), result.visibility_changed,
         )
     return result
+
+
+def _announce_changes(deleted: list[int], hidden: list[int]) -> None:
+    """Tell listeners (unit events) what the researcher deleted or hid on ORCID."""
+    from .signals import items_changed_on_orcid
+
+    for change, ids in (("deleted", deleted), ("hidden", hidden)):
+        if ids:
+            items_changed_on_orcid.send(sender=OrcidItem, items=list(ids), change=change)
 
 
 def researchers_to_reconcile():

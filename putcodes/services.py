@@ -557,6 +557,9 @@ class _ResearcherSync:
         item.attempted_hash = ""
         self._clear_error(item)
         item.save()
+        from .signals import items_changed_on_orcid  # unit events tell the owning unit
+
+        items_changed_on_orcid.send(sender=OrcidItem, items=[item.pk], change="deleted")
 
     def _update(self, entry: Entry, *, adopted: bool = False) -> None:
         item, kind = entry.item, entry.kind

@@ -5,3 +5,8 @@ from django.dispatch import Signal
 # Sent after a batch of items was created on ORCID and recorded (`items`: the OrcidItem rows,
 # all of one researcher). Bulk writes send no post_save per row.
 items_written = Signal()
+
+# Sent when the portal learns that a researcher deleted or hid items on ORCID (reconcile, or a
+# sync that met a 404). `items`: OrcidItem ids; `change`: "deleted" or "hidden". Unit events
+# (unit_events/) tell the owning units.
+items_changed_on_orcid = Signal()
