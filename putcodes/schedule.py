@@ -65,3 +65,17 @@ def reconcile_schedule_seed(*, using: str = "default") -> bool:
 def _post_migrate(sender, using="default", **kwargs) -> None:
     sync_schedule_seed(using=using)
     reconcile_schedule_seed(using=using)
+
+
+def schedule_entry_seed(*, name: str, task: str, minutes: float, description: str, using: str = "default") -> bool:
+    """Create a named interval entry once (other apps' scheduled jobs: reports, privacy, unit
+    events seed theirs from their own post_migrate); an admin's later change is kept."""
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    if PeriodicTask.objects.using(using).filter(name=name).exists():
+        return False
+    interval, _ = IntervalSchedule.objects.using(using).get_or_create(
+        every=max(1, round(minutes)), period=IntervalSchedule.MINUTES
+    )
+    PeriodicTask.objects.using(using).create(name=name, task=task, interval=interval, description=description)
+    return True
