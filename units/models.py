@@ -42,6 +42,8 @@ class ApiKey(models.Model):
         WORKS_CURATE = "works:curate", "Read and curate researchers' works"
         TOKENS_READ = "tokens:read", "Read researchers' ORCID access tokens"
         CONNECTIONS_READ = "connections:read", "Read researchers' ORCID iDs and connection state"
+        ORCID_READ = "orcid:read", "Read the works on researchers' ORCID records"
+        REPORTS_READ = "reports:read", "Read the adoption report"
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=200, blank=True)
