@@ -36,7 +36,7 @@ from urllib.parse import quote, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from orcid_client import documents
+from orcid_client import documents, observers
 from orcid_client.documents import (
     JSON,
     MEDIA_TYPES,
@@ -325,7 +325,9 @@ class OrcidClient:
         # means the earlier one did the job.
         maybe_done = False
         while True:
-            self.stats._wait(self.rate_limiter.acquire())
+            waited = self.rate_limiter.acquire()
+            self.stats._wait(waited)
+            observers.notify_rate_limit_wait(waited)
             self.stats._call(method)
             started = time.monotonic()
             retry_after: float | None = None
@@ -342,6 +344,7 @@ class OrcidClient:
                 raise  # a malformed ORCID_*_URL is for the operator, not for retrying
             except requests.RequestException as exc:
                 elapsed_ms = (time.monotonic() - started) * 1000
+                observers.notify_call(method, log_path, type(exc).__name__, elapsed_ms / 1000)
                 nothing_sent = _sent_nothing(exc)
                 logger.warning(
                     "ORCID %s %s -> %s after %.0f ms (attempt %d)",
@@ -365,6 +368,7 @@ class OrcidClient:
             else:
                 elapsed_ms = (time.monotonic() - started) * 1000
                 status = response.status_code
+                observers.notify_call(method, log_path, status, elapsed_ms / 1000)
                 # Successful calls at DEBUG (a sync makes thousands); refusals and retries are
                 # logged below at WARNING/INFO.
                 logger.log(
@@ -395,9 +399,14 @@ class OrcidClient:
                     response.close()
                 else:
                     error = error_from_response(response, grant_type=grant_type, secrets=secrets)
-                    self.stats._add("errors")
-                    logger.warning("ORCID %s %s refused: %s", method, log_path, error)
-                    raise error
+                    # ORCID's token endpoint says `server_error` with a 401 when its authorisation
+                    # server throws: ORCID failed, not the token. Retried like a 5xx when safe.
+                    if not (isinstance(error, Unavailable) and idempotent):
+                        self.stats._add("errors")
+                        logger.warning("ORCID %s %s refused: %s", method, log_path, error)
+                        raise error
+                    failure = error
+                    response.close()
             # A failure worth retrying.
             if attempt >= self.max_retries or (retry_after is not None and retry_after > MAX_RETRY_AFTER):
                 self.stats._add("errors")
@@ -407,6 +416,7 @@ class OrcidClient:
                 raise failure
             delay = max(self._backoff(attempt), retry_after or 0.0)
             self.stats._add("retries")
+            observers.notify_retry(method, log_path)
             logger.info("ORCID %s %s: retry %d in %.2f s", method, log_path, attempt + 1, delay)
             self._sleep(delay)
             attempt += 1

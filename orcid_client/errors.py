@@ -30,10 +30,23 @@ CODE_WRONG_RECORD = 9017
 CODE_DUPLICATE = 9021
 CODE_VISIBILITY_CHANGE = 9035
 CODE_INSUFFICIENT_SCOPE = 9038
+# The record's own state (OrcidCoreExceptionMapper: OrcidDeprecatedException 301/409 9007,
+# LockedException 409 9018, OrcidNotClaimedException 409 9036, DeactivatedException 409 9044).
+CODE_DEPRECATED = 9007
+CODE_LOCKED = 9018
+CODE_NOT_CLAIMED = 9036
+CODE_DEACTIVATED = 9044
 
 # "409 Conflict: You have already added this activity (matched by external identifiers),
 # please see element with put-code ${putCode}. ..." (apiError.9021.developerMessage)
 _DUPLICATE_PUT_CODE = re.compile(r"put-code\s+(\d+)", re.IGNORECASE)
+
+# "This account is deprecated. Please refer to account: ${orcid}." (apiError.9007.userMessage)
+_ORCID_ID = r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]"
+_DEPRECATED_PRIMARY = re.compile(r"refer to account:?\s*(?:https?://[^\s/]+/)?(" + _ORCID_ID + ")", re.IGNORECASE)
+_ORCID_IN_URL = re.compile(r"/(" + _ORCID_ID + r")(?:/|$|\?)")
+# Spring's and ORCID's text for a token that ran out (DefaultTokenServices: "Access token expired").
+_EXPIRED_TOKEN = re.compile(r"\bexpired\b", re.IGNORECASE)
 
 # Longest text kept from a body that is not ORCID's error format (an HTML error page of a proxy).
 _MAX_RAW_TEXT = 300
@@ -106,9 +119,17 @@ class Invalid(OrcidError):
 class TokenRevoked(OrcidError):
     """The access or refresh token no longer works (401, or `invalid_grant` on refresh).
 
-    The researcher revoked the portal's access, the token expired, or it belongs to another
-    record (9017); the connection cannot be used until the researcher connects again.
+    On a refresh (`invalid_grant`) it means the researcher revoked the portal's access. On a
+    member-API call (401 `invalid_token`) the access token may only have run out: ORCID
+    answers "Invalid access token" for both, so a caller first refreshes once
+    (`connections.services.connection_call`) and only a token the refresh cannot replace
+    means revoked. 9017: the token belongs to another record.
     """
+
+
+class TokenExpired(TokenRevoked):
+    """A 401 `invalid_token` whose description says the token expired ("Access token
+    expired"): refresh it with the refresh token and send the call again."""
 
 
 class Forbidden(OrcidError):
@@ -146,7 +167,62 @@ class Duplicate(OrcidError):
 
 
 class Conflict(OrcidError):
-    """Any other 409 (a locked or deactivated record, …): retrying will not help soon."""
+    """Any other 409: retrying will not help soon."""
+
+
+class RecordUnusable(Conflict):
+    """ORCID will not act on the record itself, whatever the item (its `record_state`).
+
+    Nothing about the item is wrong: the items wait until the record is usable again, and
+    the connection shows the state (`connections.services.connection_record_refused`).
+    """
+
+    record_state = ""
+
+
+class RecordLocked(RecordUnusable):
+    """The record is locked by ORCID (409, 9018): no call works until ORCID unlocks it."""
+
+    record_state = "locked"
+
+
+class RecordDeactivated(RecordUnusable):
+    """The researcher deactivated the record (409, 9044)."""
+
+    record_state = "deactivated"
+
+
+class RecordNotClaimed(RecordUnusable):
+    """The record was never claimed by its researcher (409, 9036)."""
+
+    record_state = "not_claimed"
+
+
+class RecordDeprecated(RecordUnusable):
+    """The record was merged into another, its primary (GET: 301 with the primary's `Location`;
+    other methods: 409, 9007). `primary_orcid` is the primary iD (from `Location`, else from
+    ORCID's message "Please refer to account: …"), or "" when ORCID named none. A 301 is
+    an answer, never followed and never retried.
+    """
+
+    record_state = "deprecated"
+
+    def __init__(self, *args: Any, primary_orcid: str = "", location: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.primary_orcid = primary_orcid or primary_orcid_from(
+            location=location, message=f"{self.developer_message} {self.user_message}"
+        )
+
+
+def primary_orcid_from(*, location: str = "", message: str = "") -> str:
+    """The primary iD of a deprecated record: the iD in ORCID's `Location` (the request's URL
+    with the deprecated iD replaced by the primary, OrcidExceptionMapper.getPrimaryRecordLocation),
+    else the one ORCID's 9007 message refers to; "" when neither names one."""
+    match = _ORCID_IN_URL.search(location or "")
+    if match:
+        return match.group(1)
+    match = _DEPRECATED_PRIMARY.search(message or "")
+    return match.group(1) if match else ""
 
 
 class Unavailable(OrcidError):
@@ -177,6 +253,14 @@ class OutcomeUnknown(OrcidError):
 # Building errors from ORCID's answers
 # ---------------------------------------------------------------------------------------------
 
+_RECORD_CLASSES: dict[int, type[OrcidError]] = {
+    CODE_DEPRECATED: RecordDeprecated,
+    CODE_LOCKED: RecordLocked,
+    CODE_NOT_CLAIMED: RecordNotClaimed,
+    CODE_DEACTIVATED: RecordDeactivated,
+}
+
+
 def error_class_for(status: int | None, error_code: int | None = None) -> type[OrcidError]:
     """The class for an HTTP status and ORCID error code."""
     if error_code == CODE_DUPLICATE:
@@ -187,6 +271,11 @@ def error_class_for(status: int | None, error_code: int | None = None) -> type[O
         return NotSource
     if error_code == CODE_VISIBILITY_CHANGE:
         return VisibilityChange
+    record_class = _RECORD_CLASSES.get(error_code)  # type: ignore[arg-type]
+    if record_class is not None:
+        return record_class
+    if status == 301:
+        return RecordDeprecated
     if error_code == CODE_WRONG_RECORD or status == 401:
         return TokenRevoked
     if status == 400 or status == 413:
@@ -216,6 +305,10 @@ _OAUTH_CLASSES: dict[str, type[OrcidError]] = {
     "access_denied": Forbidden,
     "insufficient_scope": InsufficientScope,
     "forbidden": Forbidden,
+    # ORCID's token endpoint answers `server_error` (with a 401 or a 5xx) when its
+    # authorisation server throws (OAuthError.SERVER_ERROR): nothing about the token.
+    "server_error": Unavailable,
+    "temporarily_unavailable": Unavailable,
 }
 
 
@@ -227,6 +320,8 @@ def error_from_oauth(status: int | None, error: str, description: str = "", *, g
     """
     if error == "invalid_grant":
         cls: type[OrcidError] = TokenRevoked if grant_type == "refresh_token" else Invalid
+    elif error == "invalid_token" and _EXPIRED_TOKEN.search(description or ""):
+        cls = TokenExpired
     else:
         cls = _OAUTH_CLASSES.get(error) or error_class_for(status)
     return cls(status, None, description or error, "", oauth_error=error)
@@ -302,12 +397,14 @@ def _scrub(fields: dict[str, Any], secrets: Iterable[str]) -> dict[str, Any]:
 
 
 def error_from_fields(
-    status: int | None, fields: dict[str, Any], *, grant_type: str = "", secrets: Iterable[str] = ()
+    status: int | None, fields: dict[str, Any], *, grant_type: str = "", secrets: Iterable[str] = (),
+    location: str = "",
 ) -> OrcidError:
     """The typed error for an HTTP status and the fields of its error body.
 
     `secrets` (the token, code or client secret the call sent) are masked wherever ORCID
-    echoes them, on top of the pattern-based `redact`.
+    echoes them, on top of the pattern-based `redact`. `location` is the answer's `Location`
+    header (a deprecated record's primary).
     """
     fields = _scrub(fields, secrets)
     if "error" in fields and isinstance(fields.get("error"), str):
@@ -318,7 +415,11 @@ def error_from_fields(
     developer_message = str(fields.get("developer-message") or fields.get("text") or "")
     user_message = str(fields.get("user-message") or "")
     cls = error_class_for(status, error_code)
-    return cls(status, error_code, developer_message, user_message, more_info=str(fields.get("more-info") or ""))
+    more_info = str(fields.get("more-info") or "")
+    if cls is RecordDeprecated:
+        return RecordDeprecated(status, error_code or CODE_DEPRECATED, developer_message, user_message,
+                                more_info=more_info, location=location)
+    return cls(status, error_code, developer_message, user_message, more_info=more_info)
 
 
 def error_from_response(response, *, grant_type: str = "", secrets: Iterable[str] = ()) -> OrcidError:
@@ -326,4 +427,7 @@ def error_from_response(response, *, grant_type: str = "", secrets: Iterable[str
     fields = parse_error_body(response.content, response.headers.get("Content-Type", ""))
     if not fields:
         fields = {"text": response.reason or ""}
-    return error_from_fields(response.status_code, fields, grant_type=grant_type, secrets=secrets)
+    return error_from_fields(
+        response.status_code, fields, grant_type=grant_type, secrets=secrets,
+        location=response.headers.get("Location", ""),
+    )

@@ -347,3 +347,52 @@ def test_a_malformed_orcid_url_is_a_configuration_error_not_an_unknown_outcome(s
     with pytest.raises(requests.exceptions.MissingSchema):
         client.work_create(orcid=ORCID, access_token=TOKEN, body=WORK_JSON)
     assert client.stats.calls == 1 and sleeps == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Record states and the token endpoint's own failures (issue 12)
+# ---------------------------------------------------------------------------------------------
+
+PRIMARY = "0000-0001-5109-3700"
+
+
+def test_a_301_on_a_read_is_the_deprecated_answer_not_followed_nor_retried(scripted_server, scripted_client):
+    scripted_server.answer(Answer(
+        301,
+        {"response-code": 301, "error-code": 9007,
+         "developer-message": f"301 Moved Permanently: This account is deprecated. Please refer to account: "
+                              f"https://orcid.org/{PRIMARY}. ORCID https://orcid.org/{ORCID}"},
+        {"Location": f"{scripted_server.url}/v3.0/{PRIMARY}/works", "Content-Type": "application/json"},
+    ))
+    with pytest.raises(errors.RecordDeprecated) as caught:
+        scripted_client.works_read(orcid=ORCID, access_token=TOKEN)
+    assert caught.value.primary_orcid == PRIMARY
+    assert len(scripted_server.received) == 1  # neither followed nor retried
+
+
+def test_a_locked_record_is_refused_at_once(scripted_server, scripted_client):
+    scripted_server.answer(orcid_error(409, 9018, f"409 Conflict: The ORCID record is locked and cannot be edited. "
+                                                  f"ORCID {ORCID}"))
+    with pytest.raises(errors.RecordLocked):
+        scripted_client.work_create(orcid=ORCID, access_token=TOKEN, body=WORK_JSON)
+    assert len(scripted_server.received) == 1
+
+
+def test_server_error_on_refresh_is_retried_with_backoff(scripted_server, scripted_client, sleeps):
+    server_error = Answer(401, {"error": "server_error", "error_description": "boom"},
+                          {"Content-Type": "application/json"})
+    scripted_server.answer(server_error, Answer(500, {"error": "server_error"}), Answer(200, TOKEN_ANSWER))
+    token = scripted_client.token_refresh(refresh_token="0a9b8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d")
+    assert token.access_token == TOKEN
+    assert len(scripted_server.received) == 3 and len(sleeps) == 2
+
+
+def test_server_error_on_refresh_past_the_retries_is_unavailable_not_revoked(scripted_server, scripted_client):
+    scripted_server.default = Answer(401, {"error": "server_error"}, {"Content-Type": "application/json"})
+    try:
+        with pytest.raises(errors.Unavailable) as caught:
+            scripted_client.token_refresh(refresh_token="0a9b8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d")
+    finally:
+        scripted_server.default = Answer(404, {"response-code": 404, "error-code": 9016})
+    assert not isinstance(caught.value, errors.TokenRevoked)
+    assert len(scripted_server.received) == 1 + scripted_client.max_retries

@@ -1,5 +1,6 @@
 """ORCID's error answers become the typed errors callers act on, and never carry a token."""
 
+import json
 import pickle
 
 import pytest
@@ -48,7 +49,12 @@ DUPLICATE_MESSAGE = (
         (403, 9014, errors.Forbidden),
         (404, 9016, errors.NotFound),
         (409, 9021, errors.Duplicate),
-        (409, 9018, errors.Conflict),
+        (409, 9018, errors.RecordLocked),
+        (409, 9044, errors.RecordDeactivated),
+        (409, 9036, errors.RecordNotClaimed),
+        (409, 9007, errors.RecordDeprecated),
+        (301, 9007, errors.RecordDeprecated),
+        (409, 9999, errors.Conflict),
         (500, 9008, errors.Unavailable),
         (503, None, errors.RateLimited),
     ],
@@ -127,3 +133,87 @@ def test_unknown_outcome_names_the_call():
     error = errors.OutcomeUnknown(None, None, "lost", method="POST", path="/v3.0/0000-0002-1825-0097/work")
     assert error.method == "POST"
     assert "lost" in str(error)
+
+
+# ORCID's texts (api_en.properties, apiError.9007/9018/9044).
+DEPRECATED_DEVELOPER = (
+    "301 Moved Permanently: This account is deprecated. Please refer to account: "
+    "https://orcid.org/0000-0002-1825-0097. ORCID https://orcid.org/0000-0001-5109-3700"
+)
+
+
+class FakeResponse:
+    def __init__(self, status, body, headers=None):
+        self.status_code = status
+        self.content = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.headers = {"Content-Type": "application/json", **(headers or {})}
+        self.reason = ""
+
+
+@pytest.mark.parametrize(
+    "status, code, state",
+    [(409, 9018, "locked"), (409, 9044, "deactivated"), (409, 9036, "not_claimed"), (409, 9007, "deprecated")],
+)
+def test_record_states_are_record_unusable_and_conflicts(status, code, state):
+    error = errors.error_from_fields(status, orcid_json_error(status, code, "message"))
+    assert isinstance(error, errors.RecordUnusable)
+    assert isinstance(error, errors.Conflict)  # callers that knew only Conflict still stop
+    assert error.record_state == state
+
+
+def test_a_301_names_the_primary_from_location():
+    response = FakeResponse(
+        301, orcid_json_error(301, 9007, DEPRECATED_DEVELOPER),
+        {"Location": "https://api.orcid.org/v3.0/0000-0002-1825-0097/works"},
+    )
+    error = errors.error_from_response(response)
+    assert type(error) is errors.RecordDeprecated
+    assert error.primary_orcid == "0000-0002-1825-0097"
+    assert error.status == 301 and error.error_code == 9007
+
+
+def test_a_409_9007_without_location_names_the_primary_from_the_message():
+    error = errors.error_from_fields(409, orcid_json_error(409, 9007, DEPRECATED_DEVELOPER.replace("301 Moved", "409")))
+    assert type(error) is errors.RecordDeprecated
+    assert error.primary_orcid == "0000-0002-1825-0097"
+
+
+def test_a_bare_301_without_a_body_is_still_deprecated():
+    response = FakeResponse(301, b"", {"Location": "http://sim/v3.0/0000-0001-5109-3700/record"})
+    error = errors.error_from_response(response)
+    assert type(error) is errors.RecordDeprecated
+    assert error.primary_orcid == "0000-0001-5109-3700"
+
+
+def test_record_deprecated_survives_pickling_with_its_primary():
+    error = errors.error_from_fields(409, orcid_json_error(409, 9007, DEPRECATED_DEVELOPER))
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is errors.RecordDeprecated and again.primary_orcid == "0000-0002-1825-0097"
+
+
+def test_expired_access_token_is_token_expired_and_masks_the_token():
+    error = errors.error_from_fields(
+        401, {"error": "invalid_token", "error_description": f"Access token expired: {TOKEN}"}, secrets=[TOKEN]
+    )
+    assert type(error) is errors.TokenExpired
+    assert isinstance(error, errors.TokenRevoked)
+    assert TOKEN not in str(error)
+
+
+def test_invalid_access_token_is_token_revoked_not_expired():
+    error = errors.error_from_fields(401, {"error": "invalid_token", "error_description": "Invalid access token"})
+    assert type(error) is errors.TokenRevoked
+
+
+@pytest.mark.parametrize("status", [401, 500, 503])
+@pytest.mark.parametrize("grant_type", ["refresh_token", "authorization_code", ""])
+def test_server_error_from_the_token_endpoint_is_unavailable_not_revoked(status, grant_type):
+    error = errors.error_from_fields(status, {"error": "server_error", "error_description": "boom"},
+                                     grant_type=grant_type)
+    assert isinstance(error, errors.Unavailable)
+    assert not isinstance(error, errors.TokenRevoked)
+
+
+def test_invalid_grant_on_refresh_is_revoked():
+    error = errors.error_from_fields(400, {"error": "invalid_grant"}, grant_type="refresh_token")
+    assert type(error) is errors.TokenRevoked
