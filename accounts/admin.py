@@ -8,3 +8,4 @@ from .models import User
 class PortalUserAdmin(UserAdmin):
     list_display = ("username", "first_name", "last_name", "email", "is_staff", "is_active", "last_login")
     search_fields = ("username", "first_name", "last_name", "email")
+from . import consent_admin  # noqa: F401  (registers the approval history)

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from accounts.consent_admin import ConsentAdminMixin
 from units.models import Unit
 from units.permissions import UnitScopedAdminMixin, user_unit_ids
 
@@ -23,7 +24,8 @@ def _fuzzy(year, month, day) -> str:
 
 
 @admin.register(Employment)
-class EmploymentAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
+class EmploymentAdmin(UnitScopedAdminMixin, ConsentAdminMixin, admin.ModelAdmin):
+    consent_kind = "employment"
     """HR's employments; a unit's staff see only their own unit's."""
 
     list_display = ("local_id", "researcher", "unit", "role_title", "department", "start", "end",

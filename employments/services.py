@@ -22,6 +22,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import ConsentEvent
+from accounts.services import consent_record
 from units.models import Unit
 
 from .models import Employment
@@ -401,4 +403,6 @@ def employment_choose(*, employment: Employment, researcher, approved: bool) -> 
     employment.approved = approved
     employment.approved_at = timezone.now()
     employment.save(update_fields=["approved", "approved_at", "updated_at"])
+    consent_record(items=[employment], kind="employment", approved=approved, by=researcher,
+                   via=ConsentEvent.Via.PAGE)
     return employment

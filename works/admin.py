@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from accounts.consent_admin import ConsentAdminMixin
 from putcodes.admin import sync_selected_owners
 from units.models import Unit
 from units.permissions import UnitScopedAdminMixin, user_unit_ids
@@ -25,7 +26,8 @@ MAX_SHOWN_ERRORS = 500
 
 
 @admin.register(Work)
-class WorkAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
+class WorkAdmin(UnitScopedAdminMixin, ConsentAdminMixin, admin.ModelAdmin):
+    consent_kind = "work"
     list_display = ("title_short", "researcher", "unit", "work_type", "publication_year", "public", "approved",
                     "has_self_id", "updated_at")
     list_filter = ("unit", "public", "approved", "has_self_id", "work_type")

@@ -11,6 +11,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import ConsentEvent
+from accounts.services import actor_label, consent_record
 from units.models import Unit
 
 from .importers import Entry, WorkData
@@ -187,16 +189,15 @@ def _value(data: WorkData, name: str):
 # --------------------------------------------------------------------------------------------
 def _actor_label(by) -> str:
     """Who made a choice, as stored in `approved_by`: a username, or the API key that acted."""
-    if by is None:
-        return ""
-    if isinstance(by, str):
-        return by[:200]
-    api_key = getattr(by, "api_key", None)
-    if api_key is not None:
-        return f"API key {api_key}"[:200]
-    if hasattr(by, "prefix") and hasattr(by, "unit_id"):
-        return f"API key {by}"[:200]
-    return str(getattr(by, "username", by))[:200]
+    return actor_label(by)
+
+
+def _via(by) -> str:
+    """How the choice was made: through the campus API (a unit key acting for the researcher)
+    or on the researcher's own page."""
+    if getattr(by, "api_key", None) is not None or (hasattr(by, "prefix") and hasattr(by, "unit_id")):
+        return ConsentEvent.Via.API
+    return ConsentEvent.Via.PAGE
 
 
 def work_set_approval(*, work: Work, approved: bool, by) -> Work:
@@ -215,6 +216,7 @@ def work_set_approval(*, work: Work, approved: bool, by) -> Work:
         work.approved_at = timezone.now()
         update_fields.append("approved_at")
     work.save(update_fields=update_fields)
+    consent_record(items=[work], kind="work", approved=approved, by=by, via=_via(by))
     return work
 
 
@@ -228,4 +230,8 @@ def works_set_approval(*, researcher, work_ids: Iterable[int], approved: bool, b
     values = {"approved": approved, "approved_by": _actor_label(by), "updated_at": now}
     if approved:
         values["approved_at"] = now
-    return Work.objects.filter(researcher=researcher, id__in=list(work_ids)).update(**values)
+    chosen = Work.objects.filter(researcher=researcher, id__in=list(work_ids))
+    works = list(chosen.only("id", "researcher_id", "unit_id", "local_id"))
+    changed = chosen.update(**values)
+    consent_record(items=works, kind="work", approved=approved, by=by, via=_via(by))
+    return changed
