@@ -369,7 +369,6 @@ class OrcidClient:
                 elapsed_ms = (time.monotonic() - started) * 1000
                 status = response.status_code
                 observers.notify_call(method, log_path, status, elapsed_ms / 1000)
-                observers.notify_call(method, log_path, status, elapsed_ms / 1000)
                 # Successful calls at DEBUG (a sync makes thousands); refusals and retries are
                 # logged below at WARNING/INFO.
                 logger.log(

@@ -41,6 +41,10 @@ CONTRACT_VARIABLES = (
     "SECRET_KEY",
     "DEBUG",
     "ALLOWED_HOSTS",
+    "SUPPORT_EMAIL",
+    "INVITATION_VALID_DAYS",
+    "INVITATION_REMINDER_DAYS",
+    "INVITATION_MAX_REMINDERS",
 )
 
 env = environ.Env()
@@ -95,9 +99,12 @@ INSTALLED_APPS = [
     "connections",
     "works",
     "employments",
+    "affiliations",
+    "funding",
     "putcodes",
     "webhooks",
     "notifications",
+    "invitations",  # on top: imports connections, units, putcodes' services; nothing imports it
     "orcid_simulator",
     "demo",
 ]
@@ -310,6 +317,17 @@ INSTITUTION_CITY = env.str("INSTITUTION_CITY", default="Stanford")
 INSTITUTION_REGION = env.str("INSTITUTION_REGION", default="CA")
 INSTITUTION_COUNTRY = env.str("INSTITUTION_COUNTRY", default="US")
 INSTITUTION_ROR = env.str("INSTITUTION_ROR", default="https://ror.org/00f54p054")
+
+# The address researchers are told to write to, on error pages and in every email (CONTRACT §2).
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="orcid-support@example.edu")
+# Invitations (invitations/, CONTRACT §2): how long a link works, the days between reminders and
+# how many reminders at most.
+INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=30)
+INVITATION_REMINDER_DAYS = env.int("INVITATION_REMINDER_DAYS", default=7)
+INVITATION_MAX_REMINDERS = env.int("INVITATION_MAX_REMINDERS", default=2)
+# Invitation emails sent per second at most by the commands (campus mail servers throttle
+# bulk senders); 0 means no limit.
+INVITATION_SEND_RATE = env.float("INVITATION_SEND_RATE", default=5.0)
 
 # ---------------------------------------------------------------------------------------------
 # django-allauth: ORCID in connect mode only; the institutional login signs people in.

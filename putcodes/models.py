@@ -50,6 +50,12 @@ class OrcidItem(models.Model):
     employment = models.OneToOneField(
         "employments.Employment", null=True, blank=True, on_delete=models.SET_NULL, related_name="orcid_item"
     )
+    affiliation = models.OneToOneField(
+        "affiliations.Affiliation", null=True, blank=True, on_delete=models.SET_NULL, related_name="orcid_item"
+    )
+    funding = models.OneToOneField(
+        "funding.Funding", null=True, blank=True, on_delete=models.SET_NULL, related_name="orcid_item"
+    )
     put_code = models.BigIntegerField(null=True, blank=True, db_index=True)
     content_hash = models.CharField(max_length=64, blank=True, help_text="Hash of the body last written.")
     attempted_hash = models.CharField(
