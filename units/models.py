@@ -53,6 +53,15 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Issue 11: a key that discloses tokens is held as a vault would hold it: it may expire, and
+    # may be limited to the researchers of named units or groups (empty: every researcher).
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="After this the key stops working.")
+    token_units = models.ManyToManyField(
+        Unit, blank=True, related_name="+",
+        help_text="tokens:read only for researchers who have items of these units (empty: no limit by unit).")
+    token_groups = models.ManyToManyField(
+        "auth.Group", blank=True, related_name="+",
+        help_text="tokens:read only for researchers in these groups (empty: no limit by group).")
 
     class Meta:
         ordering = ["-created_at"]
@@ -62,7 +71,9 @@ class ApiKey(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        from django.utils import timezone
+
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
