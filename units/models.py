@@ -44,6 +44,7 @@ class ApiKey(models.Model):
         CONNECTIONS_READ = "connections:read", "Read researchers' ORCID iDs and connection state"
         ORCID_READ = "orcid:read", "Read the works on researchers' ORCID records"
         REPORTS_READ = "reports:read", "Read the adoption report"
+        INVITATIONS_READ = "invitations:read", "Read the unit's invitations and their status"
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=200, blank=True)
