@@ -364,6 +364,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "orcid_portal.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": "10/min"},
 }
+# Token disclosures (`GET .../orcid` with a tokens:read key) per key, as DRF rates ("N/sec|min|hour|day").
+API_TOKEN_DISCLOSURE_RATE = env.str("API_TOKEN_DISCLOSURE_RATE", default="120/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "ORCID portal campus API",
     "DESCRIPTION": "Researchers' ORCID connections and works, for campus systems.",
