@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from orcid_client.organizations import SOURCES as ORG_SOURCES
+from orcid_client.organizations import Organization
+
 
 class Employment(models.Model):
     """One employment of a researcher at the institution, keyed by the unit's `local_id`.
@@ -24,6 +27,14 @@ class Employment(models.Model):
     end_year = models.PositiveSmallIntegerField(null=True, blank=True)
     end_month = models.PositiveSmallIntegerField(null=True, blank=True)
     end_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The organisation written to ORCID; `org_name` empty means the institution (INSTITUTION_*
+    # settings, read at each write). An Affiliation Manager file may name another one.
+    org_name = models.CharField(max_length=1000, blank=True, help_text="Empty: the institution (settings).")
+    org_city = models.CharField(max_length=1000, blank=True)
+    org_region = models.CharField(max_length=1000, blank=True)
+    org_country = models.CharField(max_length=2, blank=True)
+    org_identifier = models.CharField(max_length=200, blank=True, help_text="ROR, GRID, Ringgold or FundRef id.")
+    org_source = models.CharField(max_length=10, blank=True, choices=[(s, s) for s in ORG_SOURCES])
     approved = models.BooleanField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True, help_text="The unit no longer lists this employment.")
@@ -37,6 +48,15 @@ class Employment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role_title or 'Employment'}, {self.department}".strip(", ")
+
+    def organization(self) -> Organization:
+        """The organisation written to ORCID: the row's own, or the institution's."""
+        if not self.org_name:
+            from orcid_client.organizations import institution
+
+            return institution()
+        return Organization(self.org_name, self.org_city, self.org_region, self.org_country,
+                            self.org_identifier, self.org_source)
 
     def clean(self) -> None:
         """The admin's edits follow the importer's rules, so ORCID does not refuse the result."""
