@@ -25,6 +25,14 @@ class OrcidConnection(models.Model):
         EXPIRED = "expired", "Access expired"
         # The researcher disconnected in the portal; the portal revoked the token at ORCID.
         DISCONNECTED = "disconnected", "Disconnected"
+        # ORCID will not act on the record itself (409 9018 locked, 9036 not claimed): the
+        # token is fine, the items wait until ORCID says the record is usable again.
+        LOCKED = "locked", "Record locked on ORCID"
+        # The researcher deactivated their record (409 9044): the items wait.
+        DEACTIVATED = "deactivated", "Record deactivated on ORCID"
+        # The record was merged into another (GET 301 / 409 9007): `primary_orcid` is the iD it
+        # lives on now, which the researcher is asked to connect.
+        DEPRECATED = "deprecated", "Record merged into another iD"
 
     class RevokedBy(models.TextChoices):
         NOBODY = "", "Not revoked"
@@ -35,7 +43,12 @@ class OrcidConnection(models.Model):
         PORTAL = "portal", "The portal"
 
     # Statuses under which the iD belongs to this user: no other user may link it meanwhile.
-    LIVE_STATUSES = (Status.ACTIVE, Status.REVOKED, Status.EXPIRED)
+    LIVE_STATUSES = (
+        Status.ACTIVE, Status.REVOKED, Status.EXPIRED, Status.LOCKED, Status.DEACTIVATED, Status.DEPRECATED,
+    )
+    # Statuses in which the token works but ORCID will not act on the record: a sync probes
+    # the record with one read per run instead of writing (putcodes' record state input).
+    RECORD_STATUSES = (Status.LOCKED, Status.DEACTIVATED, Status.DEPRECATED)
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="orcid_connection")
     orcid = models.CharField("ORCID iD", max_length=19, db_index=True, help_text="e.g. 0000-0002-1825-0097")
@@ -44,6 +57,13 @@ class OrcidConnection(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
     revoked_by = models.CharField(max_length=16, choices=RevokedBy.choices, blank=True, default=RevokedBy.NOBODY)
     status_reason = models.CharField(max_length=500, blank=True, help_text="Why the status last changed.")
+    primary_orcid = models.CharField(
+        "primary ORCID iD", max_length=19, blank=True, default="",
+        help_text="For a deprecated record: the iD ORCID merged it into.",
+    )
+    record_state_at = models.DateTimeField(
+        null=True, blank=True, help_text="When ORCID last reported the record locked, deactivated or deprecated.",
+    )
     access_token_encrypted = models.TextField(blank=True, editable=False)
     refresh_token_encrypted = models.TextField(blank=True, editable=False)
     expires_at = models.DateTimeField(null=True, blank=True, help_text="When the access token runs out.")
@@ -60,7 +80,7 @@ class OrcidConnection(models.Model):
             # An iD belongs to one institutional ID at a time.
             models.UniqueConstraint(
                 fields=["orcid"],
-                condition=Q(status__in=["active", "revoked", "expired"]),
+                condition=Q(status__in=["active", "revoked", "expired", "locked", "deactivated", "deprecated"]),
                 name="connections_orcid_unique_among_live",
             ),
         ]
@@ -94,6 +114,11 @@ class OrcidConnection(models.Model):
         return self.status in (self.Status.REVOKED, self.Status.EXPIRED)
 
     @property
+    def waits_on_record(self) -> bool:
+        """ORCID refuses the record itself (locked, deactivated, deprecated): nothing to do but wait."""
+        return self.status in self.RECORD_STATUSES
+
+    @property
     def can_write(self) -> bool:
         return self.is_active and "/activities/update" in self.scopes
 
@@ -115,6 +140,10 @@ class ConnectionEvent(models.Model):
         ITEMS_WITHDRAWN = "items_withdrawn", "Institution's items removed from ORCID"
         DISCONNECTED = "disconnected", "Disconnected"
         KEYS_ROTATED = "keys_rotated", "Tokens re-encrypted with a new key"
+        RECORD_LOCKED = "record_locked", "Record locked on ORCID"
+        RECORD_DEACTIVATED = "record_deactivated", "Record deactivated on ORCID"
+        RECORD_DEPRECATED = "record_deprecated", "Record merged into another iD"
+        RECORD_USABLE = "record_usable", "Record usable again"
 
     connection = models.ForeignKey(OrcidConnection, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -15,15 +15,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Callable, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
 
-from orcid_client.errors import OrcidError, TokenRevoked
+from orcid_client.errors import OrcidError, RecordUnusable, TokenRevoked
 
 from .models import ConnectionEvent, OrcidConnection
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Scopes the portal asks for, and the one it cannot work without.
 REQUESTED_SCOPES = ("/authenticate", "/activities/update", "/read-limited")
@@ -124,6 +126,8 @@ def connection_connect(
         connection.status = OrcidConnection.Status.ACTIVE
         connection.revoked_by = OrcidConnection.RevokedBy.NOBODY
         connection.status_reason = ""
+        connection.primary_orcid = ""
+        connection.record_state_at = None
         connection.connected_at = now
         connection.refreshed_at = None
         connection.revoked_at = None
@@ -165,7 +169,8 @@ def connection_access_token(*, connection: OrcidConnection, for_delete: bool = F
     which marks the connection revoked); other `OrcidError`s from a refresh pass through
     with the connection unchanged.
     """
-    usable = connection.status == OrcidConnection.Status.ACTIVE or (
+    # A connection waiting on its record keeps a working token: the sync probes the record with it.
+    usable = connection.status in _TOKEN_STATUSES or (
         for_delete
         and connection.status == OrcidConnection.Status.REVOKED
         and connection.revoked_by == OrcidConnection.RevokedBy.RESEARCHER
@@ -174,61 +179,36 @@ def connection_access_token(*, connection: OrcidConnection, for_delete: bool = F
     if not usable:
         raise TokenRevoked(401, None, f"The ORCID connection of {connection.user.username} is {connection.status}.",
                            oauth_error="invalid_token")
-    if connection.status != OrcidConnection.Status.ACTIVE or not _near_expiry(connection):
+    if connection.status not in _TOKEN_STATUSES or not _near_expiry(connection):
         return connection.access_token
     return _refresh(connection=connection)
+
+
+_TOKEN_STATUSES = (OrcidConnection.Status.ACTIVE, *OrcidConnection.RECORD_STATUSES)
 
 
 def _near_expiry(connection: OrcidConnection) -> bool:
     return connection.expires_at is not None and connection.expires_at - timezone.now() <= REFRESH_MARGIN
 
 
-def _refresh(*, connection: OrcidConnection) -> str:
-    """Refresh under a row lock so that parallel workers refresh once and share the result."""
+def _refresh(*, connection: OrcidConnection, refused_token: str = "") -> str:
+    """Refresh under a row lock so that parallel workers refresh once and share the result.
+
+    `refused_token`: ORCID just refused this access token (401 invalid_token), so it is
+    refreshed whatever its expiry date says, unless another worker has already replaced it.
+    """
     refused: TokenRevoked | None = None
     with transaction.atomic():
         locked = OrcidConnection.objects.select_for_update().get(pk=connection.pk)
-        if locked.status != OrcidConnection.Status.ACTIVE:
+        if locked.status not in _TOKEN_STATUSES:
             _copy_state(locked, connection)
             raise TokenRevoked(401, None, f"The ORCID connection of {connection.user.username} is {locked.status}.",
                                oauth_error="invalid_token")
-        if not _near_expiry(locked):  # another worker refreshed it meanwhile
+        stale = locked.access_token == refused_token if refused_token else _near_expiry(locked)
+        if not stale:  # another worker refreshed it meanwhile
             _copy_state(locked, connection)
             return locked.access_token
-        refresh_token = locked.refresh_token
-        if not refresh_token:
-            if locked.expires_at is not None and locked.expires_at > timezone.now():
-                return locked.access_token  # nothing to refresh with; use it while it lasts
-            # The status change must commit, so it is made here and the error raised after.
-            _set_status(locked, OrcidConnection.Status.EXPIRED,
-                        reason="The access token expired and ORCID gave no refresh token.")
-            _event(locked, ConnectionEvent.Kind.EXPIRED, detail="no refresh token")
-            refused = TokenRevoked(401, None, "The ORCID access token expired.", oauth_error="invalid_token")
-        else:
-            try:
-                # Not revoke_old: other workers may be mid-call with the old token, which
-                # stays valid until it expires anyway.
-                token = _client().token_refresh(refresh_token=refresh_token, revoke_old=False)
-            except TokenRevoked as error:
-                _set_status(
-                    locked, OrcidConnection.Status.REVOKED, reason="ORCID refused to refresh the token.",
-                    revoked_by=OrcidConnection.RevokedBy.RESEARCHER,
-                )
-                _event(locked, ConnectionEvent.Kind.REVOKED, detail="refresh refused (invalid_grant)")
-                refused = error
-            else:
-                locked.access_token = token.access_token
-                if token.refresh_token:
-                    locked.refresh_token = token.refresh_token
-                locked.expires_at = _expiry(token.expires_in)
-                if token.scope:
-                    locked.scopes = sorted(token.scopes)
-                locked.refreshed_at = timezone.now()
-                locked.save(update_fields=[
-                    "access_token_encrypted", "refresh_token_encrypted", "expires_at", "scopes", "refreshed_at",
-                    "updated_at",
-                ])
-                _event(locked, ConnectionEvent.Kind.REFRESHED)
+        refused = _refresh_locked(locked, expired_at_orcid=bool(refused_token))
         _copy_state(locked, connection)
     if refused is not None:
         logger.info("ORCID connection of %s is %s", connection.user.username, connection.status)
@@ -237,10 +217,98 @@ def _refresh(*, connection: OrcidConnection) -> str:
     return connection.access_token
 
 
+def _refresh_locked(locked: OrcidConnection, *, expired_at_orcid: bool) -> TokenRevoked | None:
+    """Refresh the locked row's token; the error to raise once the status change is committed.
+
+    Only ORCID refusing the refresh token (`invalid_grant`), or no refresh token for a token
+    that ran out, ends the connection; `Unavailable` (server_error, 5xx, timeouts on
+    /oauth/token, after the client's retries) passes through and leaves it as it was.
+    """
+    refresh_token = locked.refresh_token
+    if not refresh_token:
+        if not expired_at_orcid and locked.expires_at is not None and locked.expires_at > timezone.now():
+            return None  # nothing to refresh with; use it while it lasts
+        reason = "ORCID refused the access token and there is no refresh token to replace it."
+        if not expired_at_orcid:
+            reason = "The access token expired and ORCID gave no refresh token."
+        _set_status(locked, OrcidConnection.Status.EXPIRED, reason=reason)
+        _event(locked, ConnectionEvent.Kind.EXPIRED, detail="no refresh token")
+        return TokenRevoked(401, None, "The ORCID access token expired.", oauth_error="invalid_token")
+    try:
+        # Not revoke_old: other workers may be mid-call with the old token, which stays valid
+        # until it expires anyway. Without revoke_old the client retries a lost answer.
+        token = _client().token_refresh(refresh_token=refresh_token, revoke_old=False)
+    except TokenRevoked as error:
+        _set_status(
+            locked, OrcidConnection.Status.REVOKED, reason="ORCID refused to refresh the token.",
+            revoked_by=OrcidConnection.RevokedBy.RESEARCHER,
+        )
+        _event(locked, ConnectionEvent.Kind.REVOKED, detail="refresh refused (invalid_grant)")
+        return error
+    locked.access_token = token.access_token
+    if token.refresh_token:
+        locked.refresh_token = token.refresh_token
+    locked.expires_at = _expiry(token.expires_in)
+    if token.scope:
+        locked.scopes = sorted(token.scopes)
+    locked.refreshed_at = timezone.now()
+    locked.save(update_fields=[
+        "access_token_encrypted", "refresh_token_encrypted", "expires_at", "scopes", "refreshed_at", "updated_at",
+    ])
+    _event(locked, ConnectionEvent.Kind.REFRESHED, detail="ORCID refused the old token" if expired_at_orcid else "")
+    return None
+
+
+def connection_token_refused(*, connection: OrcidConnection, refused_token: str) -> str:
+    """ORCID answered a call made with `refused_token` with 401 `invalid_token`; return the
+    access token to send the call again with, once.
+
+    ORCID says "Invalid access token" alike for a token that ran out (earlier than the portal
+    expected) and for one the researcher revoked, so the token is refreshed: the refresh
+    succeeding means it had only expired. Raises `TokenRevoked`, with the connection marked
+    revoked (or expired, without a refresh token), when ORCID refuses the refresh
+    (`invalid_grant`); `Unavailable` when ORCID's token endpoint fails (`server_error`, 5xx,
+    timeouts, after retries with backoff), the connection left active for the next run.
+    """
+    return _refresh(connection=connection, refused_token=refused_token)
+
+
+def connection_call(*, connection: OrcidConnection, call: Callable[[str], T], for_delete: bool = False) -> T:
+    """`call(access_token)` on the researcher's record, with the token handled as ORCID wants.
+
+    - A 401 `invalid_token` refreshes the token and sends the call once more; refused again,
+      the connection is marked revoked and `TokenRevoked` raised.
+    - ORCID refusing the record itself (`RecordUnusable`: locked, deactivated, deprecated, not
+      claimed) records that state on the connection and re-raises.
+    - A call that works on a connection waiting on its record turns it `active` again.
+    Other errors pass through untouched.
+    """
+    from .record_states import connection_mark_usable, connection_record_refused
+
+    token = connection_access_token(connection=connection, for_delete=for_delete)
+    try:
+        try:
+            result = call(token)
+        except TokenRevoked:
+            if connection.status not in _TOKEN_STATUSES:
+                raise  # a revoked token kept for deletions: refreshing would not help
+            token = connection_token_refused(connection=connection, refused_token=token)
+            try:
+                result = call(token)
+            except TokenRevoked as error:
+                connection_mark_revoked(connection=connection, reason=f"ORCID refused a fresh token: {error}"[:500])
+                raise
+    except RecordUnusable as error:
+        connection_record_refused(connection=connection, error=error)
+        raise
+    connection_mark_usable(connection=connection)
+    return result
+
+
 _STATE_FIELDS = (
     "orcid", "name", "scopes", "status", "revoked_by", "status_reason", "access_token_encrypted",
     "refresh_token_encrypted", "expires_at", "connected_at", "refreshed_at", "revoked_at", "disconnected_at",
-    "updated_at",
+    "primary_orcid", "record_state_at", "updated_at",
 )
 
 
@@ -265,10 +333,11 @@ def connection_mark_revoked(*, connection: OrcidConnection, reason: str) -> None
     """Record that ORCID refused the connection's token (`invalid_token`): the researcher (or
     ORCID) revoked the portal's access. The connection turns `revoked`, the dashboard asks the
     researcher to reconnect, and the token is kept (encrypted) because ORCID still lets the
-    source delete its items with it. Does nothing to a connection that is not active."""
+    source delete its items with it. Does nothing to a connection that is neither active nor
+    waiting on its record (locked, deactivated, deprecated)."""
     with transaction.atomic():
         locked = OrcidConnection.objects.select_for_update().get(pk=connection.pk)
-        if locked.status != OrcidConnection.Status.ACTIVE:
+        if locked.status not in (OrcidConnection.Status.ACTIVE, *OrcidConnection.RECORD_STATUSES):
             _copy_state(locked, connection)
             return
         _set_status(locked, OrcidConnection.Status.REVOKED, reason=reason, revoked_by=OrcidConnection.RevokedBy.RESEARCHER)
@@ -379,3 +448,21 @@ def connection_keys_rotate(*, batch_size: int = 500) -> int:
                 connection.save(update_fields=["access_token_encrypted", "refresh_token_encrypted", "updated_at"])
                 count += 1
     return count
+
+
+# The record-state transitions live in connections.record_states (the state machine written
+# once); callers reach them here with the other connection services.
+from .record_states import (  # noqa: E402
+    connection_mark_deactivated,
+    connection_mark_deprecated,
+    connection_mark_locked,
+    connection_mark_usable,
+    connection_record_refused,
+)
+
+__all__ = [
+    "connection_connect", "connection_access_token", "connection_token_refused", "connection_call",
+    "connection_mark_revoked", "connection_disconnect", "connection_keys_rotate", "connection_mark_locked",
+    "connection_mark_deactivated", "connection_mark_deprecated", "connection_mark_usable",
+    "connection_record_refused",
+]
