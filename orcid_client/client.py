@@ -708,6 +708,14 @@ class OrcidClient:
         except NotFound:
             pass
 
+    def notification_permission_create(self, *, orcid: str, access_token: str, body: Body) -> int:
+        """Put a permission request in the researcher's ORCID inbox (POST /notification-permission,
+        a premium member feature) with a client token of scope `/premium-notification`
+        (`token_client_credentials`). `body` is ORCID's notification-permission document. Returns
+        its put-code. https://github.com/ORCID/ORCID-Source/tree/main/orcid-model/src/main/resources/notification_3.0
+        """
+        return self._item_create(orcid, access_token, "notification-permission", body)
+
 
 # The names callers import from here as well as from orcid_client.documents/errors.
 __all__ += ["RateLimited", "Unavailable", "OutcomeUnknown"]
