@@ -77,6 +77,10 @@ class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):
         extra_context = extra_context or {}
         if error == AuthError.CANCELLED:
             message, level = MESSAGE_DENIED, messages.WARNING
+            if request.user.is_authenticated:
+                from .signals import connection_declined
+
+                connection_declined.send(sender=self.__class__, user=request.user)
         elif exception is None and "state_id" in extra_context:
             # No stashed state matches the `state` that came back: forged, replayed or stale.
             logger.warning("ORCID callback with an unknown OAuth state refused")

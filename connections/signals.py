@@ -1,0 +1,8 @@
+"""Signals of the connection flow for the apps above (they listen; connections imports none
+of them). Connects, reconnects and revocations are `ConnectionEvent` rows (listen to their
+post_save); a refusal leaves no row, so it is a signal."""
+
+from django.dispatch import Signal
+
+# The signed-in `user` denied the portal access on ORCID's consent page (OAuth access_denied).
+connection_declined = Signal()
