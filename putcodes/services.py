@@ -50,6 +50,7 @@ from orcid_client.errors import (
     Unavailable,
 )
 
+from . import signals
 from .kinds import KINDS, ItemKind
 from .locks import orcid_record_lock
 from .models import OrcidItem, SyncError, SyncRun
@@ -1053,20 +1054,24 @@ def _run_add_stats(run: SyncRun | None, client) -> None:
 
 def sync_run_finish(*, run: SyncRun, note: str = "", failed: bool = False) -> SyncRun:
     """Close the run (end time, status) and return it fresh from the database."""
-    SyncRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(
+    closed = SyncRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(
         finished_at=timezone.now(),
         status=SyncRun.Status.FAILED if failed else SyncRun.Status.FINISHED,
         note=note[:2000],
     )
     run.refresh_from_db()
+    if closed:
+        signals.sync_run_finished.send(sender=SyncRun, run=run)
     return run
 
 
 def sync_run_researcher_done(*, run_id: int) -> None:
     """After a researcher task of a fanned-out run: the last one closes the run."""
-    SyncRun.objects.filter(
+    closed = SyncRun.objects.filter(
         pk=run_id, finished_at__isnull=True, researchers_done__gte=F("researchers_total")
     ).update(finished_at=timezone.now(), status=SyncRun.Status.FINISHED)
+    if closed:
+        signals.sync_run_finished.send(sender=SyncRun, run=SyncRun.objects.get(pk=run_id))
 
 
 def sync_run_execute(

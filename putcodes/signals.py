@@ -10,3 +10,7 @@ items_written = Signal()
 # sync that met a 404). `items`: OrcidItem ids; `change`: "deleted" or "hidden". Unit events
 # (unit_events/) tell the owning units.
 items_changed_on_orcid = Signal()
+
+# Sent once when a sync run ends (finished or failed), by whichever process closed it; `run`:
+# the SyncRun as stored. Operations' alerts (operations/alerts.py) listen.
+sync_run_finished = Signal()
