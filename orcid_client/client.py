@@ -37,6 +37,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from orcid_client import documents, observers
+from orcid_client.activities import ActivitiesMixin
 from orcid_client.documents import (
     JSON,
     MEDIA_TYPES,
@@ -221,12 +222,14 @@ def _sent_nothing(exc: requests.RequestException) -> bool:
     return False
 
 
-class OrcidClient:
+class OrcidClient(ActivitiesMixin):
     """The portal's client for ORCID's OAuth server and member API v3.0.
 
     Every argument defaults to the matching setting (CONTRACT §2). `read_format` chooses
     what reads ask for (`"json"` or `"xml"`); writes go in the format of their body (`bytes`
     is v3.0 XML, `dict` is v3.0 JSON). Tests pass `backoff_base`, `sleep` and a limiter.
+    The affiliation sections and funding are the generic `activity_*` calls of
+    `orcid_client.activities.ActivitiesMixin`.
     """
 
     def __init__(

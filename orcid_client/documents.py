@@ -427,7 +427,9 @@ def works_from_json(data: dict) -> list[WorkSummary]:
     ]
 
 
-_AFFILIATION_SUMMARIES = ("employment-summary",)
+# The seven affiliation sections share one summary shape.
+_AFFILIATION_SUMMARIES = tuple(f"{section}-summary" for section in (
+    "employment", "education", "qualification", "invited-position", "distinction", "membership", "service"))
 
 
 def affiliations_from_xml(data: bytes) -> list[AffiliationSummary]:

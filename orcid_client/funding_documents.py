@@ -1,0 +1,134 @@
+"""ORCID v3.0 funding documents as the client hands them out: `FundingSummary`, from XML or
+JSON alike (`/fundings` groups, or one `/funding/{put-code}`). Element and key names follow
+schemas/orcid-model/record_3.0/funding-3.0.xsd; the helpers are those of
+`orcid_client.documents`, so a funding parses as works and affiliations do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from orcid_client.documents import (
+    ExternalId,
+    _child,
+    _int,
+    _json_external_ids,
+    _json_fuzzy_date,
+    _json_source,
+    _local,
+    _text,
+    _value,
+    _xml_external_ids,
+    _xml_fuzzy_date,
+    _xml_source,
+    parse_xml,
+)
+
+
+@dataclass(frozen=True)
+class FundingSummary:
+    """A funding on an ORCID record. `body` holds the raw document for single reads."""
+
+    put_code: int
+    title: str = ""
+    type: str = ""
+    amount: str = ""
+    currency: str = ""
+    start_date: str = ""
+    end_date: str = ""
+    organization_name: str = ""
+    country: str = ""
+    disambiguated_organization_id: str = ""
+    disambiguation_source: str = ""
+    external_ids: tuple[ExternalId, ...] = ()
+    source_client_id: str | None = None
+    source_orcid: str | None = None
+    source_name: str = ""
+    visibility: str = ""
+    url: str = ""
+    path: str = ""
+    body: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def self_ids(self) -> tuple[ExternalId, ...]:
+        """The `self` external ids (the grant number): what ORCID matches duplicates by."""
+        return tuple(eid for eid in self.external_ids if eid.relationship == "self")
+
+    def is_from_client(self, client_id: str) -> bool:
+        return bool(client_id) and self.source_client_id == client_id
+
+
+def funding_from_xml_element(element, *, body: Any = None) -> FundingSummary:
+    client_id, source_orcid, source_name = _xml_source(element)
+    org = _child(element, "organization")
+    disambiguated = _child(org, "disambiguated-organization")
+    amount = _child(element, "amount")
+    return FundingSummary(
+        put_code=_int(element.get("put-code")) or 0,
+        title=_text(element, "title", "title"),
+        type=_text(element, "type"),
+        amount=(amount.text or "").strip() if amount is not None else "",
+        currency=(amount.get("currency-code") or "") if amount is not None else "",
+        start_date=_xml_fuzzy_date(_child(element, "start-date")),
+        end_date=_xml_fuzzy_date(_child(element, "end-date")),
+        organization_name=_text(org, "name") if org is not None else "",
+        country=_text(org, "address", "country") if org is not None else "",
+        disambiguated_organization_id=_text(disambiguated, "disambiguated-organization-identifier"),
+        disambiguation_source=_text(disambiguated, "disambiguation-source"),
+        external_ids=_xml_external_ids(element),
+        source_client_id=client_id,
+        source_orcid=source_orcid,
+        source_name=source_name,
+        visibility=element.get("visibility") or "",
+        url=_text(element, "url"),
+        path=element.get("path") or "",
+        body=body,
+    )
+
+
+def funding_from_json(data: dict, *, body: Any = None) -> FundingSummary:
+    client_id, source_orcid, source_name = _json_source(data)
+    title = data.get("title") or {}
+    org = data.get("organization") or {}
+    disambiguated = org.get("disambiguated-organization") or {}
+    amount = data.get("amount") or {}
+    return FundingSummary(
+        put_code=_int(data.get("put-code")) or 0,
+        title=_value(title.get("title")) if isinstance(title, dict) else "",
+        type=_value(data.get("type")),
+        amount=_value(amount) if isinstance(amount, dict) else "",
+        currency=str(amount.get("currency-code") or "") if isinstance(amount, dict) else "",
+        start_date=_json_fuzzy_date(data.get("start-date")),
+        end_date=_json_fuzzy_date(data.get("end-date")),
+        organization_name=_value(org.get("name")),
+        country=_value((org.get("address") or {}).get("country")),
+        disambiguated_organization_id=_value(disambiguated.get("disambiguated-organization-identifier")),
+        disambiguation_source=_value(disambiguated.get("disambiguation-source")),
+        external_ids=_json_external_ids(data),
+        source_client_id=client_id,
+        source_orcid=source_orcid,
+        source_name=source_name,
+        visibility=_value(data.get("visibility")).lower(),
+        url=_value(data.get("url")),
+        path=_value(data.get("path")),
+        body=body,
+    )
+
+
+def fundings_from_xml(data: bytes) -> list[FundingSummary]:
+    """Every funding summary of an `<activities:fundings>` document, in ORCID's order."""
+    root = parse_xml(data)
+    return [
+        funding_from_xml_element(el) for el in root.iter() if isinstance(el.tag, str) and _local(el) == "funding-summary"
+    ]
+
+
+def fundings_from_json(data: dict) -> list[FundingSummary]:
+    """Every funding summary of a `/fundings` JSON document (all groups, in ORCID's order)."""
+    return [
+        funding_from_json(summary)
+        for group in (data.get("group") or [])
+        if isinstance(group, dict)
+        for summary in (group.get("funding-summary") or [])
+        if isinstance(summary, dict)
+    ]
