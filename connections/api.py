@@ -7,7 +7,7 @@ import logging
 from django.db import transaction
 from django.utils.cache import add_never_cache_headers
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -15,6 +15,8 @@ from orcid_client.errors import OrcidError, TokenRevoked
 from units.audit import api_audit_record
 from units.authentication import ScopeRequired, request_api_key
 from units.models import ApiKey
+from units.services import api_key_may_disclose_token
+from units.throttling import TokenDisclosureThrottle
 
 from . import selectors, services
 from .models import OrcidConnection
@@ -27,6 +29,9 @@ NOT_FOUND = "No researcher with this institutional ID."
 
 class ResearcherOrcidView(APIView):
     permission_classes = [ScopeRequired]
+    # Token disclosures are rate limited per key (API_TOKEN_DISCLOSURE_RATE): a leaked key
+    # cannot empty the store in one go.
+    throttle_classes = [TokenDisclosureThrottle]
     # Any unit key may read the connection state (the iD is public on ORCID anyway);
     # only `tokens:read` adds the token.
     required_scopes = [choice.value for choice in ApiKey.Scope]
@@ -42,7 +47,9 @@ class ResearcherOrcidView(APIView):
         responses={
             200: OrcidConnectionSerializer,
             401: OpenApiResponse(ErrorSerializer, description="No valid session or API key."),
-            403: OpenApiResponse(ErrorSerializer, description="The credentials may not use this call."),
+            403: OpenApiResponse(ErrorSerializer, description="The credentials may not use this call (or this "
+                                 "key may not disclose this researcher's token)."),
+            429: OpenApiResponse(ErrorSerializer, description="Too many token disclosures by this key."),
             404: OpenApiResponse(ErrorSerializer, description="No such researcher (or not yours)."),
         },
         tags=["researchers"],
@@ -61,6 +68,9 @@ class ResearcherOrcidView(APIView):
         connection = selectors.connection_for_user(user=researcher)
         data = _connection_data(institutional_id=researcher.get_username(), connection=connection)
         if api_key is not None and api_key.has_scope(ApiKey.Scope.TOKENS_READ):
+            if not api_key_may_disclose_token(api_key=api_key, researcher=researcher):
+                raise PermissionDenied("This API key may not disclose the tokens of this researcher "
+                                       "(it is limited to named units or groups).")
             data["access_token"] = _token_for_key(connection)
             with transaction.atomic():
                 # On record before the answer leaves, whether a token goes out or not.
@@ -69,11 +79,14 @@ class ResearcherOrcidView(APIView):
                     institutional_id=researcher.get_username(), token_disclosed=data["access_token"] is not None,
                 )
             data["status"] = _api_status(connection)  # a refresh may have found it revoked
+        if data["status"] == OrcidConnection.Status.DEPRECATED:
+            data["primary_orcid"] = connection.primary_orcid
         body = OrcidConnectionSerializer(data).data
-        if "access_token" not in data:
-            # Absent, not null, for callers that may not see tokens (a nullable field would
-            # otherwise be filled with null).
-            body.pop("access_token", None)
+        for optional in ("access_token", "primary_orcid"):
+            if optional not in data:
+                # Absent, not null: for callers that may not see tokens, and for records that
+                # were not merged (CONTRACT §4: "a deprecated record adds primary_orcid").
+                body.pop(optional, None)
         response = Response(body)
         # May carry a token: no cache (a proxy's, the client library's) may keep a copy.
         add_never_cache_headers(response)

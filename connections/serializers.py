@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-API_STATUSES = ["active", "revoked", "expired", "disconnected", "not_connected"]
+API_STATUSES = [
+    "active", "revoked", "expired", "disconnected", "locked", "deactivated", "deprecated", "not_connected",
+]
 
 
 class OrcidConnectionSerializer(serializers.Serializer):
@@ -18,7 +20,14 @@ class OrcidConnectionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=API_STATUSES, read_only=True,
         help_text="active: usable; revoked: the researcher revoked access on ORCID; expired: the token ran out; "
-        "disconnected: the researcher disconnected in the portal; not_connected: never connected.",
+        "disconnected: the researcher disconnected in the portal; locked: ORCID locked the record (or it was "
+        "never claimed), items wait; deactivated: the researcher deactivated the record, items wait; "
+        "deprecated: ORCID merged the record into `primary_orcid`, the researcher is asked to connect that iD; "
+        "not_connected: never connected.",
+    )
+    primary_orcid = serializers.CharField(
+        required=False,
+        help_text="Only when `status` is `deprecated`: the ORCID iD the record was merged into.",
     )
     scopes = serializers.ListField(child=serializers.CharField(), read_only=True, help_text="Scopes ORCID granted.")
     connected_at = serializers.DateTimeField(read_only=True, allow_null=True)

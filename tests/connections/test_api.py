@@ -142,3 +142,26 @@ def test_the_institutional_id_is_found_whatever_its_case_as_in_the_works_api(cli
     assert response.json()["institutional_id"] == "ada" and response.json()["access_token"]
     client.force_login(ada_connection.user)
     assert client.get(_url("Ada")).json()["orcid"] == "0000-0002-1825-0097"
+
+
+@pytest.mark.parametrize("status", ["locked", "deactivated"])
+def test_a_record_waiting_on_orcid_shows_its_state_without_a_primary(status):
+    OrcidConnectionFactory(user=UserFactory(username="ada"), status=status)
+    body = _key_client(api_key_for(scopes=["connections:read"])).get(_url("ada")).json()
+    assert body["status"] == status
+    assert "primary_orcid" not in body
+
+
+def test_a_deprecated_record_names_the_primary_id_it_was_merged_into():
+    OrcidConnectionFactory(user=UserFactory(username="ada"), orcid="0000-0002-1825-0097",
+                           status="deprecated", primary_orcid="0000-0001-5109-3700")
+    body = _key_client(api_key_for(scopes=["connections:read"])).get(_url("ada")).json()
+    assert body["status"] == "deprecated"
+    assert body["orcid"] == "0000-0002-1825-0097"
+    assert body["primary_orcid"] == "0000-0001-5109-3700"
+
+
+def test_the_schema_lists_the_record_states_and_primary_orcid(client):
+    text = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").content.decode()
+    for word in ("locked", "deactivated", "deprecated", "primary_orcid"):
+        assert word in text
