@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "putcodes",
     "webhooks",
     "notifications",
+    "reports",  # on top: reads every app's tables for the adoption report; nothing imports it
     "invitations",  # on top: imports connections, units, putcodes' services; nothing imports it
     "orcid_simulator",
     "demo",
