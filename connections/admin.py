@@ -27,14 +27,19 @@ class ConnectionEventInline(admin.TabularInline):
 class OrcidConnectionAdmin(admin.ModelAdmin):
     """Operations view of the token store. Tokens are never shown, not even truncated."""
 
-    list_display = ("user", "orcid", "name", "status", "revoked_by", "connected_at", "expires_at", "updated_at")
+    list_display = (
+        "user", "orcid", "name", "status", "primary_orcid", "revoked_by", "connected_at", "expires_at", "updated_at",
+    )
+    # The status filter offers the record states too (locked, deactivated, deprecated): the
+    # connections whose items wait on ORCID.
     list_filter = ("status", "revoked_by")
-    search_fields = ("orcid", "user__username", "name")
+    search_fields = ("orcid", "primary_orcid", "user__username", "name")
     list_select_related = ("user",)
     raw_id_fields = ("user",)
     date_hierarchy = "connected_at"
     readonly_fields = (
-        "user", "orcid", "name", "scopes", "status", "revoked_by", "status_reason", "access_token_state",
+        "user", "orcid", "name", "scopes", "status", "revoked_by", "status_reason", "primary_orcid", "record_state_at",
+        "access_token_state",
         "refresh_token_state", "expires_at", "connected_at", "refreshed_at", "revoked_at", "disconnected_at",
         "created_at", "updated_at",
     )
@@ -57,7 +62,7 @@ class OrcidConnectionAdmin(admin.ModelAdmin):
                   permissions=["change"])
     def refresh_tokens_now(self, request, queryset):
         ok = failed = 0
-        for connection in queryset.filter(status=OrcidConnection.Status.ACTIVE):
+        for connection in queryset.filter(status__in=[OrcidConnection.Status.ACTIVE, *OrcidConnection.RECORD_STATUSES]):
             try:
                 services.connection_access_token(connection=connection)
                 ok += 1

@@ -65,3 +65,15 @@ def test_refreshing_tokens_from_the_admin_needs_the_change_permission(client, mo
     assert client.get(changelist).status_code == 200
     client.post(changelist, {"action": "refresh_tokens_now", "_selected_action": [connection.pk]})
     assert calls == []  # a view-only staff member makes no call to ORCID and changes no token
+
+
+def test_the_admin_filters_connections_waiting_on_their_record(admin_client):
+    locked = OrcidConnectionFactory(status="locked")
+    merged = OrcidConnectionFactory(status="deprecated", primary_orcid="0000-0001-5109-3700")
+    active = OrcidConnectionFactory()
+    url = reverse("admin:connections_orcidconnection_changelist")
+    html = admin_client.get(url, {"status__exact": "locked"}).content.decode()
+    assert locked.orcid in html and merged.orcid not in html and active.orcid not in html
+    html = admin_client.get(url, {"status__exact": "deprecated"}).content.decode()
+    assert merged.orcid in html and "0000-0001-5109-3700" in html and locked.orcid not in html
+    assert merged.orcid in admin_client.get(url, {"q": "0000-0001-5109-3700"}).content.decode()
