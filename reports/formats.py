@@ -11,9 +11,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 def report_rows(report: dict) -> list[dict]:
     """Flat rows, one per department, then per unit, then the total: `level`, `name` and the columns."""
-    rows = [{"level": "department", "name": row["department"], **row} for row in report["departments"]]
-    rows += [{"level": "unit", "name": row["unit"], **row} for row in report["units"]]
-    rows.append({"level": "total", "name": "total", **report["total"]})
+    rows = [{**row, "level": "department", "name": row["department"]} for row in report["departments"]]
+    rows += [{**row, "level": "unit", "name": row["unit"]} for row in report["units"]]
+    rows.append({**report["total"], "level": "total", "name": "total"})
     return rows
 
 
