@@ -127,6 +127,11 @@ class OrcidConnection(models.Model):
         """The iD as ORCID's display guidelines want it: the full URI on ORCID's host."""
         return f"{settings.ORCID_BASE_URL}/{self.orcid}"
 
+    @property
+    def primary_orcid_uri(self) -> str:
+        """The primary iD of a deprecated record as a full URI ("" when none is known)."""
+        return f"{settings.ORCID_BASE_URL}/{self.primary_orcid}" if self.primary_orcid else ""
+
 
 class ConnectionEvent(models.Model):
     """The history of a connection: connects, refreshes, revocations, disconnects."""

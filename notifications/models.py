@@ -11,6 +11,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         ITEMS_FIRST_WRITTEN = "items_first_written", "Items first written to ORCID"
         CONNECTION_REVOKED = "connection_revoked", "ORCID access revoked: please reconnect"
+        CONNECTION_DEPRECATED = "connection_deprecated", "ORCID record merged: please connect the primary iD"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     event_key = models.CharField(

@@ -113,6 +113,25 @@ def notify_connection_revoked(*, connection) -> Notification | None:
     )
 
 
+def notify_connection_deprecated(*, connection) -> Notification | None:
+    """Tell the researcher that ORCID merged their record into another iD (`primary_orcid`) and
+    ask them to connect that one; once per (connection, primary iD)."""
+    if connection.status != "deprecated":
+        return None
+    return notification_send(
+        user=connection.user,
+        kind=Notification.Kind.CONNECTION_DEPRECATED,
+        event_key=f"connection-deprecated:{connection.pk}:{connection.orcid}:{connection.primary_orcid or 'unknown'}",
+        subject=f"Your ORCID record was merged: please connect your current iD to {settings.INSTITUTION_NAME}",
+        template="notifications/email/connection_deprecated.txt",
+        context={
+            "connection": connection,
+            "connect_url": portal_url("orcid-connect", "/orcid/connect/"),
+            "institution_name": settings.INSTITUTION_NAME,
+        },
+    )
+
+
 def user_email_set(*, user, email: str) -> None:
     """Set the address the portal writes to. Raises ValidationError for a malformed one;
     an empty value clears it (no emails then)."""

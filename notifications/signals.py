@@ -11,6 +11,8 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from putcodes.signals import items_written
+
 logger = logging.getLogger(__name__)
 
 # After a researcher's first-written email is settled, their later item saves skip the check.
@@ -62,6 +64,14 @@ def _orcid_item_saved(sender, instance, **kwargs) -> None:
     transaction.on_commit(check)
 
 
+@receiver(items_written, dispatch_uid="notifications-items-written")
+def _orcid_items_written(sender, items, **kwargs) -> None:
+    # The sync writes items in bulk (no post_save per row) and tells once per batch; the
+    # batch is one researcher's, so its first item stands for all.
+    if items:
+        _orcid_item_saved(sender, items[0])
+
+
 def _check_waiting(user_id: int) -> bool:
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
@@ -83,11 +93,28 @@ def connection_revoked_check(connection_id: int) -> None:
         logger.exception("connection-revoked notification for connection %s failed", connection_id)
 
 
+def connection_deprecated_check(connection_id: int) -> None:
+    from connections.models import OrcidConnection
+
+    from .services import notify_connection_deprecated
+
+    connection = OrcidConnection.objects.select_related("user").filter(pk=connection_id).first()
+    if connection is None:
+        return
+    try:
+        notify_connection_deprecated(connection=connection)
+    except Exception:
+        logger.exception("connection-deprecated notification for connection %s failed", connection_id)
+
+
 @receiver(post_save, sender="connections.ConnectionEvent", dispatch_uid="notifications-connection-event")
 def _connection_event_saved(sender, instance, created, **kwargs) -> None:
-    if not created or instance.kind not in ("revoked", "expired"):
+    if not created or instance.kind not in ("revoked", "expired", "record_deprecated"):
         return
     connection_id = instance.connection_id
+    if instance.kind == "record_deprecated":
+        transaction.on_commit(lambda: connection_deprecated_check(connection_id))
+        return
     transaction.on_commit(lambda: connection_revoked_check(connection_id))
 
 

@@ -69,3 +69,45 @@ def test_about_orcid_says_what_is_read_and_written_and_how_to_revoke(client):
                   "Trusted parties", "Disconnect", "/activities/update"):
         assert words in html
     assert "cdn" not in html.lower()
+
+
+def test_a_locked_record_says_the_items_wait_and_there_is_nothing_to_do(client, ada):
+    OrcidConnectionFactory(user=ada, status=OrcidConnection.Status.LOCKED)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert 'data-status="locked"' in html
+    assert "Your ORCID record is locked" in html
+    assert "nothing to do" in html
+    assert "Reconnect your ORCID iD" not in html
+
+
+def test_a_deactivated_record_says_the_items_wait(client, ada):
+    OrcidConnectionFactory(user=ada, status=OrcidConnection.Status.DEACTIVATED)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "Your ORCID record is deactivated" in html
+    assert "reactivate" in html
+
+
+def test_a_deprecated_record_asks_to_connect_the_primary_id(client, ada, settings):
+    settings.ORCID_BASE_URL = "https://sandbox.orcid.org"
+    OrcidConnectionFactory(user=ada, orcid="0000-0002-1825-0097", status=OrcidConnection.Status.DEPRECATED,
+                           primary_orcid="0000-0001-5109-3700")
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "merged into another iD" in html
+    assert "https://sandbox.orcid.org/0000-0001-5109-3700" in html
+    assert "Connect 0000-0001-5109-3700" in html
+    assert reverse("orcid-connect") in html
+
+
+def test_the_researcher_is_emailed_once_when_orcid_merges_their_record(ada, mailoutbox, django_capture_on_commit_callbacks):
+    from connections import services
+
+    ada.email = "ada@example.org"
+    ada.save()
+    connection = OrcidConnectionFactory(user=ada, orcid="0000-0002-1825-0097")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.connection_mark_deprecated(connection=connection, primary_orcid="0000-0001-5109-3700")
+    with django_capture_on_commit_callbacks(execute=True):  # seen again by the next run: no second email
+        services.connection_mark_deprecated(connection=connection, primary_orcid="0000-0001-5109-3700")
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["ada@example.org"]
+    assert "0000-0001-5109-3700" in mailoutbox[0].body and "/orcid/connect/" in mailoutbox[0].body
