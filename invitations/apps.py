@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class InvitationsConfig(AppConfig):
@@ -9,3 +10,9 @@ class InvitationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "invitations"
     verbose_name = "Invitations to connect ORCID"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (connects the receivers)
+        from .schedule import _post_migrate
+
+        post_migrate.connect(_post_migrate, sender=self, dispatch_uid="invitations-seed-schedule")

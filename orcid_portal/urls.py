@@ -12,6 +12,7 @@ api_patterns = [
     path("", include("connections.api_urls")),
     path("", include("works.api_urls")),
     path("", include("reports.api_urls")),
+    path("", include("invitations.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     re_path(r"", api_not_found),  # last: whatever else is asked under /api/v1/
 ]
@@ -24,6 +25,7 @@ urlpatterns = [
     path("", include("putcodes.urls")),
     path("", include("webhooks.urls")),
     path("", include("notifications.urls")),
+    path("", include("invitations.urls")),
     path("about-orcid/", TemplateView.as_view(template_name="about_orcid.html"), name="about-orcid"),
     path("api/v1/", include(api_patterns)),
     path("accounts/", include("connections.allauth_urls")),  # ORCID OAuth callback only
