@@ -46,11 +46,13 @@ class ApiKeyAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
     """Keys are shown by their public prefix only; the secret is never stored. A unit's staff
     see and revoke only their own units' keys."""
 
-    list_display = ("__str__", "unit", "name", "scopes", "created_at", "last_used_at", "revoked_at")
-    list_filter = ("unit", ("revoked_at", admin.EmptyFieldListFilter))
+    list_display = ("__str__", "unit", "name", "scopes", "created_at", "last_used_at", "expires_at", "revoked_at")
+    list_filter = ("unit", ("revoked_at", admin.EmptyFieldListFilter), ("expires_at", admin.EmptyFieldListFilter))
     search_fields = ("prefix", "name", "unit__code")
     list_select_related = ("unit",)
-    fields = ("unit", "name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at")
+    fields = ("unit", "name", "prefix", "scopes", "created_at", "last_used_at", "expires_at", "token_units",
+              "token_groups", "revoked_at")
+    filter_horizontal = ("token_units", "token_groups")
     readonly_fields = ("unit", "prefix", "scopes", "created_at", "last_used_at", "revoked_at")
     actions = ["revoke_keys"]
 
