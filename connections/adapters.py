@@ -68,8 +68,9 @@ class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):
             )
         except services.ConnectionRefused as refusal:
             logger.info("ORCID connection refused for %s: %s", user.username, type(refusal).__name__)
-            if isinstance(refusal, services.InsufficientScopes):
-                _revoke_quietly(token.token)
+            # The grant ORCID just issued is not stored: give it back, so no live token of the
+            # portal is left on the record (an iD linked to someone else, a grant that cannot write).
+            _revoke_quietly(token.token, token.token_secret or "")
             raise _to_dashboard(request, messages.ERROR, refusal.message)
         raise _to_dashboard(request, messages.SUCCESS, MESSAGE_RECONNECTED if had_connection else MESSAGE_CONNECTED)
 
@@ -101,11 +102,14 @@ class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):
         return reverse("dashboard")
 
 
-def _revoke_quietly(token: str) -> None:
-    """Give back a grant the portal will not use (best effort)."""
+def _revoke_quietly(*tokens: str) -> None:
+    """Give back a grant the portal will not use (best effort): its access token, then its
+    refresh token (ORCID's /oauth/revoke takes either and answers 200 for one already dead)."""
     from orcid_client.errors import OrcidError
 
-    try:
-        services._client().token_revoke(token=token)
-    except OrcidError as error:
-        logger.info("Could not revoke an unused ORCID grant: %s", type(error).__name__)
+    client = services._client()
+    for token in [t for t in tokens if t]:
+        try:
+            client.token_revoke(token=token)
+        except OrcidError as error:
+            logger.warning("Could not revoke an unused ORCID grant: %s", type(error).__name__)

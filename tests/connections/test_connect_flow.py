@@ -172,6 +172,27 @@ def test_an_id_already_linked_to_another_institutional_id_is_refused(browser, ad
     assert SocialAccount.objects.get(uid=record["orcid"]).user == ada
 
 
+def test_a_refused_connect_leaves_no_live_token_on_the_record_but_the_holders(browser, ada, orcid_simulator):
+    record = orcid_simulator.create_record(name="Ada Lovelace")
+    _land(browser, _consent(orcid_simulator, _start(browser), orcid=record["orcid"]))
+    before = orcid_simulator.record(record["orcid"])["tokens"]
+
+    mallory = Client(HTTP_HOST=HOST)
+    mallory.force_login(UserFactory(username="mallory"))
+    assert _land(mallory, _consent(orcid_simulator, _start(mallory), orcid=record["orcid"])) == [
+        OrcidIdLinkedElsewhere.message
+    ]
+    tokens = orcid_simulator.record(record["orcid"])["tokens"]
+    issued_to_mallory = tokens[len(before):]
+    assert [t["status"] for t in issued_to_mallory] == ["revoked_by_client"]
+    # Ada's own grant (the connection's) is untouched and still works.
+    assert [t["status"] for t in tokens[: len(before)]] == [t["status"] for t in before]
+    from orcid_client.client import OrcidClient
+
+    connection = OrcidConnection.objects.get()
+    assert OrcidClient().works_read(orcid=record["orcid"], access_token=connection.access_token) == []
+
+
 def test_a_grant_that_cannot_write_is_refused_and_given_back(browser, ada, orcid_simulator):
     record = orcid_simulator.create_record(name="Ada Lovelace")
     before = len(orcid_simulator.record(record["orcid"])["tokens"])
