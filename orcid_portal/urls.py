@@ -22,6 +22,8 @@ urlpatterns = [
     path("", include("connections.urls")),
     path("works/", include("works.urls")),
     path("", include("employments.urls")),
+    path("", include("affiliations.urls")),
+    path("", include("funding.urls")),
     path("", include("putcodes.urls")),
     path("", include("webhooks.urls")),
     path("", include("notifications.urls")),
