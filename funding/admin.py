@@ -1,0 +1,32 @@
+"""Funding in the admin: filter by state, type and unit; a unit's staff see only their own
+unit's (units.permissions.UnitScopedAdminMixin); "Sync selected now"."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from accounts.consent_admin import ConsentAdminMixin
+from affiliations.admin import ItemAdminMixin
+from putcodes.admin import sync_selected_owners
+from units.permissions import UnitScopedAdminMixin
+
+from .eligibility import funding_eligibility
+from .models import Funding
+from .orcid_serialization import funding_to_json
+
+
+@admin.register(Funding)
+class FundingAdmin(UnitScopedAdminMixin, ConsentAdminMixin, ItemAdminMixin, admin.ModelAdmin):
+    consent_kind = "funding"
+    to_json = staticmethod(funding_to_json)
+    eligibility_of = staticmethod(funding_eligibility)
+    list_display = ("local_id", "title", "researcher", "unit", "funding_type", "funder_name", "grant_number",
+                    "amount", "currency", "dates", "approved", "orcid_state", "put_code", "removed_at")
+    list_filter = ("orcid_item__state", "funding_type", "unit", ("removed_at", admin.EmptyFieldListFilter),
+                   "approved", "role")
+    search_fields = ("local_id", "title", "researcher__username", "grant_number", "funder_name",
+                     "funder_identifier", "orcid_item__put_code")
+    raw_id_fields = ("researcher",)
+    list_select_related = ("unit", "researcher", "orcid_item")
+    readonly_fields = ("eligibility", "orcid_state", "put_code", "created_at", "updated_at", "orcid_preview")
+    actions = [sync_selected_owners]
