@@ -415,6 +415,22 @@ if REDIS_URL:
     }
 
 # ---------------------------------------------------------------------------------------------
+# Imports (units/importing): the limits every unit's file is read under (issue 11), so that no
+# file can exhaust memory or a web worker; each refusal names the setting. Uploaded files and
+# reports of the admin's background imports are kept under MEDIA_ROOT (shared by the web and
+# worker processes when a broker runs the jobs elsewhere).
+# ---------------------------------------------------------------------------------------------
+IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=1 << 30)  # 1 GiB
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=2_000_000)
+IMPORT_MAX_FIELD_BYTES = env.int("IMPORT_MAX_FIELD_BYTES", default=64 * 1024)  # a cell or JSON string
+IMPORT_MAX_LINE_BYTES = env.int("IMPORT_MAX_LINE_BYTES", default=1 << 20)  # a physical CSV line
+IMPORT_MAX_JSON_DEPTH = env.int("IMPORT_MAX_JSON_DEPTH", default=32)  # CSL-JSON needs 5
+# An admin upload this small runs during the request (its report comes back at once); larger
+# ones run as a background job with a progress page.
+IMPORT_INLINE_MAX_BYTES = env.int("IMPORT_INLINE_MAX_BYTES", default=256 * 1024)
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+
+# ---------------------------------------------------------------------------------------------
 # Logging: never log tokens; ORCID's error bodies are logged only through the client's
 # redaction (see orcid_client).
 # ---------------------------------------------------------------------------------------------
