@@ -11,6 +11,7 @@ from orcid_portal.api import api_not_found
 api_patterns = [
     path("", include("connections.api_urls")),
     path("", include("works.api_urls")),
+    path("", include("affiliations.api_urls")),
     path("", include("reports.api_urls")),
     path("", include("invitations.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
