@@ -35,10 +35,15 @@ def _read_works(orcid: str):
 
 
 def _token_faults(simulator, *, count: int, status: int = 401) -> None:
-    """ORCID's token endpoint failing the next `count` calls (the simulator's control interface)."""
-    if not hasattr(simulator, "set_token_faults"):
+    """ORCID's token endpoint failing the next `count` calls: 401 {"error": "server_error"}
+    (the simulator's control interface, PUT /_simulator/token-faults)."""
+    import requests
+
+    answer = requests.put(f"{simulator.url}/_simulator/token-faults", json={"count": count, "status": status},
+                          timeout=10)
+    if answer.status_code == 404:
         pytest.skip("the simulator has no token-endpoint faults yet (issue 12 item 5)")
-    simulator.set_token_faults(count=count, status=status)
+    assert answer.status_code in (200, 201, 204), answer.text
 
 
 def test_a_token_orcid_reports_expired_early_is_refreshed_and_the_call_goes_on(orcid_simulator):
