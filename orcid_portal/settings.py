@@ -394,6 +394,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A researcher's sync is at most a few hundred calls at 24/s; 10 minutes means something hangs.
 CELERY_TASK_SOFT_TIME_LIMIT = 600
 CELERY_TASK_TIME_LIMIT = 660
+# With acks_late on Redis, a task taken by a worker that then dies (kill -9 of the whole worker)
+# goes back to the queue after this many seconds (kombu's default is an hour). It must exceed the
+# longest task (the hard time limit), or a task still running would be handed out twice.
+# https://docs.celeryq.dev/en/stable/getting-started/backends-and-brokers/redis.html#visibility-timeout
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 60}
 # The schedule lives in django-celery-beat's tables (admins see and change it there); its named
 # sync entry is seeded once from ORCID_SYNC_INTERVAL_HOURS after migrate (putcodes/schedule.py),
 # so no CELERY_BEAT_SCHEDULE here: beat would overwrite the admin's changes with it.
@@ -402,6 +407,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # to keep the shared rate limit (24/s) busy while ORCID takes 100-200 ms per call and the
 # portal ~25 ms of CPU per researcher (benchmarks/bench_sync.py).
 ORCID_SYNC_WORKERS = env.int("ORCID_SYNC_WORKERS", default=12)
+# Seconds a record's write lock lives without renewal: its holder renews it every third of this
+# while it writes, so a dead holder (kill -9) frees the record within this time (putcodes.locks).
+ORCID_RECORD_LOCK_TTL = env.int("ORCID_RECORD_LOCK_TTL", default=30)
 CELERY_TIMEZONE = TIME_ZONE
 # Redis for the shared rate limiter and per-iD locks; the broker's Redis unless set apart.
 REDIS_URL = env.str("REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")

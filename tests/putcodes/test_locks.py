@@ -61,3 +61,62 @@ def test_the_redis_lock_keeps_one_writer_per_record(settings, monkeypatch):
     with orcid_record_lock("0000-0001-0000-0006") as again:
         assert again
     assert not OrcidRecordLock.objects.filter(orcid="0000-0001-0000-0006").exists()
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_a_lease_left_by_a_dead_process_on_this_machine_is_taken_over_at_once():
+    import socket
+
+    dead = f"{socket.gethostname()[:30]}:{_dead_pid()}:feedface"
+    OrcidRecordLock.objects.create(
+        orcid="0000-0001-0000-0007", owner=dead, expires_at=timezone.now() + timedelta(minutes=5))
+    with orcid_record_lock("0000-0001-0000-0007") as taken:
+        assert taken
+        assert OrcidRecordLock.objects.get(orcid="0000-0001-0000-0007").owner != dead
+
+
+def test_a_lease_of_a_live_process_on_this_machine_is_respected():
+    import socket
+
+    alive = f"{socket.gethostname()[:30]}:{os.getppid()}:cafe"
+    OrcidRecordLock.objects.create(
+        orcid="0000-0001-0000-0008", owner=alive, expires_at=timezone.now() + timedelta(minutes=5))
+    with orcid_record_lock("0000-0001-0000-0008") as taken:
+        assert not taken
+
+
+def test_a_held_lease_is_renewed_while_its_holder_lives(settings):
+    settings.ORCID_RECORD_LOCK_TTL = 30
+    with orcid_record_lock("0000-0001-0000-0009") as taken:
+        assert taken
+        OrcidRecordLock.objects.filter(orcid="0000-0001-0000-0009").update(
+            expires_at=timezone.now() - timedelta(seconds=1))
+        for renew in list(locks._keeper._held.values()):  # what the keeper thread does every TTL/3
+            renew()
+        lease = OrcidRecordLock.objects.get(orcid="0000-0001-0000-0009")
+        assert lease.expires_at > timezone.now() + timedelta(seconds=20)
+        with orcid_record_lock("0000-0001-0000-0009") as second:
+            assert not second
+    assert not locks._keeper._held
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL is not set")
+def test_a_redis_lock_of_a_dead_process_is_taken_over_at_once(settings, monkeypatch):
+    import socket
+
+    settings.REDIS_URL = os.environ["TEST_REDIS_URL"]
+    prefix = f"test:{uuid.uuid4().hex}:"
+    monkeypatch.setattr(locks, "REDIS_PREFIX", prefix)
+    client = locks._redis(settings.REDIS_URL)
+    client.set(prefix + "0000-0001-0000-0010", f"{socket.gethostname()[:30]}:{_dead_pid()}:beef", ex=300)
+    with orcid_record_lock("0000-0001-0000-0010") as taken:
+        assert taken
