@@ -197,7 +197,7 @@ def _refresh(*, connection: OrcidConnection, refused_token: str = "") -> str:
     `refused_token`: ORCID just refused this access token (401 invalid_token), so it is
     refreshed whatever its expiry date says, unless another worker has already replaced it.
     """
-    refused: TokenRevoked | None = None
+    refused: OrcidError | None = None
     with transaction.atomic():
         locked = OrcidConnection.objects.select_for_update().get(pk=connection.pk)
         if locked.status not in _TOKEN_STATUSES:
@@ -217,7 +217,7 @@ def _refresh(*, connection: OrcidConnection, refused_token: str = "") -> str:
     return connection.access_token
 
 
-def _refresh_locked(locked: OrcidConnection, *, expired_at_orcid: bool) -> TokenRevoked | None:
+def _refresh_locked(locked: OrcidConnection, *, expired_at_orcid: bool) -> OrcidError | None:
     """Refresh the locked row's token; the error to raise once the status change is committed.
 
     Only ORCID refusing the refresh token (`invalid_grant`), or no refresh token for a token
@@ -239,6 +239,14 @@ def _refresh_locked(locked: OrcidConnection, *, expired_at_orcid: bool) -> Token
         # until it expires anyway. Without revoke_old the client retries a lost answer.
         token = _client().token_refresh(refresh_token=refresh_token, revoke_old=False)
     except TokenRevoked as error:
+        record_error = _record_state_probe(locked.orcid) if expired_at_orcid else None
+        if record_error is not None:
+            # ORCID disables the tokens of a deactivated record: that is the record's state,
+            # not the researcher revoking the portal's access.
+            from .record_states import connection_record_refused
+
+            connection_record_refused(connection=locked, error=record_error)
+            return record_error
         _set_status(
             locked, OrcidConnection.Status.REVOKED, reason="ORCID refused to refresh the token.",
             revoked_by=OrcidConnection.RevokedBy.RESEARCHER,
@@ -259,6 +267,21 @@ def _refresh_locked(locked: OrcidConnection, *, expired_at_orcid: bool) -> Token
     return None
 
 
+def _record_state_probe(orcid: str) -> RecordUnusable | None:
+    """What ORCID says of the record to anyone (a `/read-public` client token): the
+    `RecordUnusable` error of a deactivated, locked or deprecated record, else None (also when
+    ORCID cannot be asked just now). Two calls, made only when ORCID refused a refresh."""
+    client = _client()
+    try:
+        public = client.token_client_credentials(scope="/read-public")
+        client.record_read(orcid=orcid, access_token=public.access_token)
+    except RecordUnusable as error:
+        return error
+    except OrcidError as error:
+        logger.info("Could not read the state of ORCID record %s: %s", orcid, type(error).__name__)
+    return None
+
+
 def connection_token_refused(*, connection: OrcidConnection, refused_token: str) -> str:
     """ORCID answered a call made with `refused_token` with 401 `invalid_token`; return the
     access token to send the call again with, once.
@@ -267,7 +290,9 @@ def connection_token_refused(*, connection: OrcidConnection, refused_token: str)
     expected) and for one the researcher revoked, so the token is refreshed: the refresh
     succeeding means it had only expired. Raises `TokenRevoked`, with the connection marked
     revoked (or expired, without a refresh token), when ORCID refuses the refresh
-    (`invalid_grant`); `Unavailable` when ORCID's token endpoint fails (`server_error`, 5xx,
+    (`invalid_grant`), unless ORCID says the record itself is unusable (it disables the tokens
+    of a deactivated record): then the connection takes that state and the `RecordUnusable`
+    error is raised. `Unavailable` when ORCID's token endpoint fails (`server_error`, 5xx,
     timeouts, after retries with backoff), the connection left active for the next run.
     """
     return _refresh(connection=connection, refused_token=refused_token)

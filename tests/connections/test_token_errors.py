@@ -115,3 +115,62 @@ def test_server_error_past_the_retries_leaves_the_connection_active_and_the_next
     assert connection.status == OrcidConnection.Status.ACTIVE
     assert not connection.events.filter(kind="revoked").exists()
     assert services.connection_call(connection=connection, call=_read_works(record["orcid"])) == []
+
+
+def _record_state(simulator, orcid: str, state: str, primary: str | None = None) -> None:
+    """PUT /_simulator/records/{orcid}/state (CONTRACT §6)."""
+    import requests
+
+    answer = requests.put(f"{simulator.url}/_simulator/records/{orcid}/state",
+                          json={"state": state, **({"primary": primary} if primary else {})}, timeout=10)
+    if answer.status_code in (404, 405):
+        pytest.skip("the simulator has no record states yet (issue 12 item 5)")
+    assert answer.status_code in (200, 201, 204), answer.text
+
+
+def test_a_deactivated_record_is_its_state_not_a_revocation(orcid_simulator):
+    record = orcid_simulator.create_record(name="Ada Lovelace")
+    connection = _connection_for(record)
+    _record_state(orcid_simulator, record["orcid"], "deactivated")
+    from orcid_client.errors import RecordDeactivated
+
+    # ORCID disables the record's tokens: the portal's token and its refresh are refused, and
+    # ORCID's public answer for the record says why.
+    with pytest.raises(RecordDeactivated):
+        services.connection_call(connection=connection, call=_read_works(record["orcid"]))
+    connection.refresh_from_db()
+    assert connection.status == OrcidConnection.Status.DEACTIVATED
+    assert not connection.events.filter(kind="revoked").exists()
+
+
+def test_a_locked_record_turns_the_connection_locked_and_back_when_unlocked(orcid_simulator):
+    record = orcid_simulator.create_record(name="Ada Lovelace")
+    connection = _connection_for(record)
+    _record_state(orcid_simulator, record["orcid"], "locked")
+    from orcid_client.errors import RecordLocked
+
+    with pytest.raises(RecordLocked):
+        services.connection_call(connection=connection, call=_read_works(record["orcid"]))
+    connection.refresh_from_db()
+    assert connection.status == OrcidConnection.Status.LOCKED
+    _record_state(orcid_simulator, record["orcid"], "active")
+    assert services.connection_call(connection=connection, call=_read_works(record["orcid"])) == []
+    connection.refresh_from_db()
+    assert connection.status == OrcidConnection.Status.ACTIVE
+    assert list(connection.events.order_by("id").values_list("kind", flat=True)) == ["record_locked", "record_usable"]
+
+
+def test_a_deprecated_record_names_its_primary_on_the_connection(orcid_simulator):
+    record = orcid_simulator.create_record(name="Ada Lovelace")
+    primary = orcid_simulator.create_record(name="Ada Lovelace")
+    connection = _connection_for(record)
+    _record_state(orcid_simulator, record["orcid"], "deprecated", primary["orcid"])
+    from orcid_client.errors import RecordDeprecated
+
+    orcid_simulator.clear_calls()
+    with pytest.raises(RecordDeprecated):
+        services.connection_call(connection=connection, call=_read_works(record["orcid"]))
+    assert len(orcid_simulator.calls()) == 1  # the 301 is not followed
+    connection.refresh_from_db()
+    assert connection.status == OrcidConnection.Status.DEPRECATED
+    assert connection.primary_orcid == primary["orcid"]
