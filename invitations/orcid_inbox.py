@@ -11,14 +11,12 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from lxml import etree
 
 from orcid_client.errors import OrcidError
 
 logger = logging.getLogger(__name__)
 
 SCOPE = "/premium-notification"
-NS_NOTIFICATION = "http://www.orcid.org/ns/notification"
 # A client token lasts long (ORCID: about 20 years); one per client is reused for an hour.
 TOKEN_CACHE_SECONDS = 3600
 # ORCID shows the subject in the middle of a sentence and asks for fewer than 25 characters.
@@ -34,28 +32,25 @@ def _token(client) -> str:
     return token
 
 
-def notification_body(*, link: str, unit_name: str) -> bytes:
-    """ORCID's notification-permission document (v3.0 XML). The authorization URL sends the
+def notification_body(*, link: str, unit_name: str) -> dict:
+    """ORCID's notification-permission document (v3.0 JSON). The authorization URL sends the
     researcher through ORCID's consent back to their personal invitation link."""
     authorize = f"{settings.ORCID_BASE_URL}/oauth/authorize?" + urlencode({
         "client_id": settings.ORCID_CLIENT_ID, "response_type": "code",
         "scope": " ".join(settings.ORCID_SCOPES), "redirect_uri": link,
     })
-    n = "{%s}" % NS_NOTIFICATION
-    root = etree.Element(n + "notification", nsmap={"notification": NS_NOTIFICATION})
-    etree.SubElement(root, n + "notification-type").text = "permission"
-    url = etree.SubElement(root, n + "authorization-url")
-    etree.SubElement(url, n + "uri").text = authorize
-    etree.SubElement(root, n + "notification-subject").text = SUBJECT
-    etree.SubElement(root, n + "notification-intro").text = (
-        f"{unit_name} at {settings.INSTITUTION_NAME} invites you to connect your ORCID iD again, so that it can keep "
-        "your employment and the publications you approve up to date on your record."
-    )[:1000]
-    items = etree.SubElement(root, n + "items")
-    item = etree.SubElement(items, n + "item")
-    etree.SubElement(item, n + "item-type").text = "employment"
-    etree.SubElement(item, n + "item-name").text = f"Employment at {settings.INSTITUTION_NAME}"[:1000]
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return {
+        "notification-type": "permission",
+        "authorization-url": {"uri": authorize},
+        "notification-subject": SUBJECT,
+        "notification-intro": (
+            f"{unit_name} at {settings.INSTITUTION_NAME} invites you to connect your ORCID iD again, so that it can "
+            "keep your employment and the publications you approve up to date on your record."
+        )[:1000],
+        "items": {"item": [
+            {"item-type": "employment", "item-name": f"Employment at {settings.INSTITUTION_NAME}"[:1000]},
+        ]},
+    }
 
 
 def orcid_inbox_notify(*, orcid: str, link: str, unit_name: str) -> int | None:

@@ -105,6 +105,8 @@ INSTALLED_APPS = [
     "webhooks",
     "notifications",
     "reports",  # on top: reads every app's tables for the adoption report; nothing imports it
+    "privacy",  # on top: export and erasure of a person's data (reads every app's tables)
+    "unit_events",  # on top: signed JSON events to the units' endpoints, from lower layers' signals
     "invitations",  # on top: imports connections, units, putcodes' services; nothing imports it
     "orcid_simulator",
     "demo",
@@ -437,6 +439,12 @@ IMPORT_MAX_JSON_DEPTH = env.int("IMPORT_MAX_JSON_DEPTH", default=32)  # CSL-JSON
 # ones run as a background job with a progress page.
 IMPORT_INLINE_MAX_BYTES = env.int("IMPORT_INLINE_MAX_BYTES", default=256 * 1024)
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+
+# Data protection (privacy/): API audit events are deleted after this many days (a scheduled
+# entry), and so is the unit event delivery log.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+# Unit event endpoints must be https://; tests turn this on to receive on http://127.0.0.1.
+UNIT_EVENTS_ALLOW_HTTP_LOOPBACK = env.bool("UNIT_EVENTS_ALLOW_HTTP_LOOPBACK", default=False)
 
 # ---------------------------------------------------------------------------------------------
 # Logging: never log tokens; ORCID's error bodies are logged only through the client's

@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("putcodes.urls")),
     path("", include("webhooks.urls")),
     path("", include("notifications.urls")),
+    path("", include("privacy.urls")),
     path("", include("invitations.urls")),
     path("about-orcid/", TemplateView.as_view(template_name="about_orcid.html"), name="about-orcid"),
     path("api/v1/", include(api_patterns)),
