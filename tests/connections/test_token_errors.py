@@ -72,7 +72,10 @@ def test_a_token_the_researcher_revoked_marks_the_connection_revoked_after_one_r
     assert connection.status == OrcidConnection.Status.REVOKED
     assert connection.revoked_by == OrcidConnection.RevokedBy.RESEARCHER
     paths = [c["path"] for c in orcid_simulator.calls()]
-    assert paths == [f"/v3.0/{record['orcid']}/works", "/oauth/token"]  # one refresh, refused
+    # The call, one refresh (refused), then ORCID's public view of the record (a /read-public
+    # token and one read: the record is fine, so it was the researcher who revoked).
+    assert paths == [f"/v3.0/{record['orcid']}/works", "/oauth/token", "/oauth/token",
+                     f"/v3.0/{record['orcid']}/record"]
 
 
 def test_a_5xx_from_the_token_endpoint_during_a_refresh_leaves_the_connection_active(orcid_simulator, quick_client):
