@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -20,6 +21,7 @@ def exception_handler(exc, context):
     return response
 
 
+@csrf_exempt  # a 404 is the answer whatever the method; no CSRF page in its way (CONTRACT §4: JSON)
 def api_not_found(request, *args, **kwargs):
     """Any path under /api/v1/ that names no endpoint: a JSON 404, never Django's HTML page."""
     from django.http import JsonResponse
@@ -27,16 +29,21 @@ def api_not_found(request, *args, **kwargs):
     return JsonResponse({"message": "There is no such API endpoint."}, status=404)
 
 
-# Django's error handlers (orcid_portal.urls): under the API's prefix the answer is JSON, as
-# every other API answer; elsewhere Django's own pages. They run with DEBUG off only, for what
-# no view turned into a response (an unexpected exception, a 404 outside /api/v1/, ...);
-# nothing about the failure goes into the answer (Django logs it).
+# Django's error handlers (orcid_portal.urls) and its CSRF failure view: under the API's prefix
+# the answer is JSON, as every other API answer; elsewhere the portal's own pages, which name
+# SUPPORT_EMAIL (CONTRACT §5). They run for what no view turned into a response (an unexpected
+# exception, a 404 outside /api/v1/, a failed CSRF check, ...); nothing about the failure goes
+# into the answer (Django logs it).
 _API_ERROR_MESSAGES = {
     400: "The request is not valid.",
     403: "You may not do this.",
     404: "There is no such API endpoint.",
     500: "The portal failed to answer this request; the failure is logged. Please try again later.",
 }
+_CSRF_API_MESSAGE = (
+    "CSRF check failed: a call made with the signed-in session must send the CSRF token "
+    "(X-CSRFToken); campus systems use 'Authorization: Bearer <API key>', which needs none."
+)
 
 
 def _is_api(request) -> bool:
@@ -45,31 +52,47 @@ def _is_api(request) -> bool:
     return request.path.startswith(getattr(settings, "PORTAL_API_PREFIX", "/api/"))
 
 
-def _json_error(status: int):
+def _json_error(status: int, message: str | None = None):
     from django.http import JsonResponse
 
-    return JsonResponse({"message": _API_ERROR_MESSAGES[status]}, status=status)
+    return JsonResponse({"message": message or _API_ERROR_MESSAGES[status]}, status=status)
+
+
+def _page(request, template_name: str, status: int, context: dict | None = None):
+    """The error page in the portal's layout; a bare page naming SUPPORT_EMAIL when even that
+    cannot be rendered (the database down, a broken template)."""
+    from django.conf import settings
+    from django.http import HttpResponse
+    from django.shortcuts import render
+    from django.utils.html import escape
+
+    try:
+        return render(request, template_name, context or {}, status=status)
+    except Exception:
+        email = escape(settings.SUPPORT_EMAIL)
+        return HttpResponse(
+            f"<!doctype html><title>Error {status}</title><h1>Something went wrong ({status})</h1>"
+            f'<p>Please try again later, or write to <a href="mailto:{email}">{email}</a>.</p>',
+            status=status,
+        )
 
 
 def bad_request(request, exception, template_name="400.html"):
-    from django.views import defaults
-
-    return _json_error(400) if _is_api(request) else defaults.bad_request(request, exception)
+    return _json_error(400) if _is_api(request) else _page(request, template_name, 400)
 
 
 def permission_denied(request, exception, template_name="403.html"):
-    from django.views import defaults
-
-    return _json_error(403) if _is_api(request) else defaults.permission_denied(request, exception)
+    return _json_error(403) if _is_api(request) else _page(request, template_name, 403)
 
 
 def page_not_found(request, exception, template_name="404.html"):
-    from django.views import defaults
-
-    return _json_error(404) if _is_api(request) else defaults.page_not_found(request, exception)
+    return _json_error(404) if _is_api(request) else _page(request, template_name, 404)
 
 
 def server_error(request, template_name="500.html"):
-    from django.views import defaults
+    return _json_error(500) if _is_api(request) else _page(request, template_name, 500)
 
-    return _json_error(500) if _is_api(request) else defaults.server_error(request)
+
+def csrf_failure(request, reason="", template_name="403_csrf.html"):
+    """settings.CSRF_FAILURE_VIEW: JSON under /api/, the portal's page elsewhere."""
+    return _json_error(403, _CSRF_API_MESSAGE) if _is_api(request) else _page(request, template_name, 403)

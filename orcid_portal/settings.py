@@ -12,7 +12,9 @@ SECRET_KEY, TOKEN_ENCRYPTION_KEYS or ALLOWED_HOSTS fails loudly, and so does one
 
 from __future__ import annotations
 
+import email.utils
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -45,6 +47,7 @@ CONTRACT_VARIABLES = (
     "INVITATION_VALID_DAYS",
     "INVITATION_REMINDER_DAYS",
     "INVITATION_MAX_REMINDERS",
+    "METRICS_TOKEN",
 )
 
 env = environ.Env()
@@ -93,6 +96,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_celery_beat",
+    "axes",  # sign-in throttling, lockouts in the admin (accounts/lockout.py)
     # The portal
     "accounts",
     "units",
@@ -110,19 +114,23 @@ INSTALLED_APPS = [
     "invitations",  # on top: imports connections, units, putcodes' services; nothing imports it
     "orcid_simulator",
     "demo",
+    "operations",  # health, metrics, alerts, structured logs: the top layer, reads every app
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "operations.middleware.RequestGuardMiddleware",  # NUL bytes -> 400; no CSRF for bearer-key API calls
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.RemoteUserHeaderMiddleware",
+    "operations.logs.RequestContextMiddleware",  # request id and institutional ID in every log line
     "units.middleware.ApiAuditMiddleware",  # one audit event per campus API call
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a lockout into the sign-in page's 429
 ]
 
 ROOT_URLCONF = "orcid_portal.urls"
@@ -176,6 +184,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out ID/address before any password check
     "accounts.backends.InstitutionalRemoteUserBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
@@ -242,6 +251,10 @@ if not DEBUG:
         # The portal runs behind the campus TLS/SSO proxy, which sets this header.
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+    # Probes and the scraper talk plain HTTP to the process itself, not through the TLS proxy.
+    SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
+# A failed CSRF check: JSON under /api/, the portal's own page elsewhere (CONTRACT §5).
+CSRF_FAILURE_VIEW = "orcid_portal.api.csrf_failure"
 
 # ---------------------------------------------------------------------------------------------
 # Token encryption: comma-separated Fernet keys, the first encrypts, all decrypt.
@@ -310,6 +323,29 @@ ORCID_WEBHOOK_DEBOUNCE_SECONDS = env.float("ORCID_WEBHOOK_DEBOUNCE_SECONDS", def
 ORCID_SCHEMA_DIR = BASE_DIR / "schemas" / "orcid-model"
 
 PORTAL_REMOTE_USER_HEADER = env.str("PORTAL_REMOTE_USER_HEADER", default="")
+# What an institutional ID in that header may look like (at most 150 characters); any other
+# value is refused with 403 and no account is made.
+PORTAL_REMOTE_USER_PATTERN = env.str("PORTAL_REMOTE_USER_PATTERN", default=r"[A-Za-z0-9][A-Za-z0-9._@+-]*")
+# With the SSO header set, password sign-in (/login/, /admin/login/) is off; this keeps it
+# for staff accounts only (break-glass, when the SSO proxy fails).
+PORTAL_BREAK_GLASS_LOGIN = env.bool("PORTAL_BREAK_GLASS_LOGIN", default=False)
+# The reverse proxies in front of the portal (addresses or networks, comma-separated): their
+# X-Forwarded-For names the client whose address the sign-in throttle counts (accounts/network.py).
+PORTAL_TRUSTED_PROXIES = env.list("PORTAL_TRUSTED_PROXIES", default=[])
+# Sign-in throttling (django-axes): failures of one ID from one address, failures from one
+# address over all IDs, within a window of this many seconds.
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html
+LOGIN_FAILURES_PER_USER_IP = env.int("LOGIN_FAILURES_PER_USER_IP", default=5)
+LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=50)
+LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
+AXES_HANDLER = "accounts.lockout.PortalAxesHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_USER_IP
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW)
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_VERBOSE = False
 # The SSO proxy's header with the signed-in person's email (e.g. X-Remote-Mail), read with
 # PORTAL_REMOTE_USER_HEADER for the researcher notifications (notifications/services.py).
 PORTAL_REMOTE_EMAIL_HEADER = env.str("PORTAL_REMOTE_EMAIL_HEADER", default="")
@@ -447,16 +483,46 @@ AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 UNIT_EVENTS_ALLOW_HTTP_LOOPBACK = env.bool("UNIT_EVENTS_ALLOW_HTTP_LOOPBACK", default=False)
 
 # ---------------------------------------------------------------------------------------------
+# Operations: metrics, alerts (operations/). https://prometheus.github.io/client_python/multiprocess/
+# PROMETHEUS_MULTIPROC_DIR (read by prometheus-client itself) makes /metrics add up every
+# process's counters (gunicorn workers, Celery); docs/DEPLOYMENT.md.
+# ---------------------------------------------------------------------------------------------
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Who gets the alert emails: "Name <address>" or addresses, comma-separated.
+ADMINS = [email.utils.parseaddr(a) for a in env.list("ADMINS", default=[])]
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# A run whose share of failed items is above this (with at least ALERT_FAILED_ITEMS_MIN
+# failed) opens an incident; so does ORCID answering only 5xx for ALERT_ORCID_OUTAGE_SECONDS.
+ALERT_FAILED_ITEMS_SHARE = env.float("ALERT_FAILED_ITEMS_SHARE", default=0.05)
+ALERT_FAILED_ITEMS_MIN = env.int("ALERT_FAILED_ITEMS_MIN", default=1)
+ALERT_ORCID_OUTAGE_SECONDS = env.float("ALERT_ORCID_OUTAGE_SECONDS", default=300.0)
+# `plain` (a line of text) or `json` (one JSON object per line, for a log shipper).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be 'plain' or 'json'.")
+
+# ---------------------------------------------------------------------------------------------
 # Logging: never log tokens; ORCID's error bodies are logged only through the client's
 # redaction (see orcid_client).
 # ---------------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"redact_tokens": {"()": "orcid_client.redaction.RedactTokensFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "operations.logs.JsonFormatter"},
+    },
+    "filters": {
+        "redact_tokens": {"()": "orcid_client.redaction.RedactTokensFilter"},
+        "context": {"()": "operations.logs.ContextFilter"},
+        "quiet_health_checks": {"()": "operations.logs.HealthCheckFilter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact_tokens", "context", "quiet_health_checks"],
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {

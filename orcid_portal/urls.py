@@ -19,6 +19,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
+    path("", include("operations.urls")),  # /health/live, /health/ready, /metrics (CONTRACT §5)
     path("", include("accounts.urls")),
     path("", include("connections.urls")),
     path("works/", include("works.urls")),
@@ -37,7 +38,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-# Errors no view answered (DEBUG off): JSON under /api/, Django's pages elsewhere.
+# Errors no view answered: JSON under /api/, the portal's own pages (naming SUPPORT_EMAIL) elsewhere.
 handler400 = "orcid_portal.api.bad_request"
 handler403 = "orcid_portal.api.permission_denied"
 handler404 = "orcid_portal.api.page_not_found"

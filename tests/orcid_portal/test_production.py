@@ -25,6 +25,23 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _wait_until_ready(url: str, server: subprocess.Popen, log: Path, *, deadline_s: float = 300.0) -> None:
+    """Poll /health/ready until gunicorn's workers answer 200. Any failure to get an answer
+    (refused, reset, a read timeout while a worker boots on a busy machine) is a reason to
+    ask again, not an error; only gunicorn exiting or the generous deadline end the wait."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        try:
+            answer = requests.get(f"{url}/health/ready", timeout=10, allow_redirects=False)
+            if answer.status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        assert server.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, f"gunicorn was not ready in {deadline_s:.0f} s:\n{log.read_text()}"
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory):
     """The portal under gunicorn with production settings, on a database and static root of its own."""
@@ -51,15 +68,7 @@ def portal(tmp_path_factory):
         cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            requests.get(f"{url}/login/", timeout=2, allow_redirects=False)
-            break
-        except requests.ConnectionError:
-            assert server.poll() is None, (home / "gunicorn.log").read_text()
-            assert time.monotonic() < deadline, "gunicorn did not answer"
-            time.sleep(0.2)
+    _wait_until_ready(url, server, home / "gunicorn.log")
     yield url
     server.terminate()
     server.wait(timeout=20)

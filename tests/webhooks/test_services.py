@@ -17,7 +17,8 @@ from webhooks.models import WebhookSubscription
 from webhooks.services import webhook_register, webhook_unregister
 
 
-def wait_for(condition, *, timeout: float = 15.0):
+def wait_for(condition, *, timeout: float = 120.0):
+    # A generous deadline: a busy two-core machine may take long; a passing test never waits it out.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()

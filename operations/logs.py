@@ -1,0 +1,119 @@
+"""Structured logs (`LOG_FORMAT=json`) and the context every log line carries.
+
+Each request gets an id (the proxy's `X-Request-ID` when it sent a sane one, else a new one),
+answered back in `X-Request-ID`; each Celery task runs under its task id. Both, and the
+researcher's institutional ID when the request or task is about one, go into every log
+record (`ContextFilter`), so the plain format can show them and the JSON format always does.
+
+The JSON line is redacted as a whole after it is made (`JsonFormatter`): a token can never
+reach the log through an `extra` field or a traceback either.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import uuid
+
+from pythonjsonlogger.json import JsonFormatter as _LibraryJsonFormatter
+
+from orcid_client.redaction import redact
+
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
+task_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("task_id", default="")
+institutional_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("institutional_id", default="")
+
+_SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_HEALTH_PATHS = ("/health/live", "/health/ready")
+
+
+class ContextFilter(logging.Filter):
+    """Adds `request_id`, `task_id` and `institutional_id` to every record (empty when unknown)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        record.task_id = task_id_var.get()
+        record.institutional_id = institutional_id_var.get()
+        return True
+
+
+class HealthCheckFilter(logging.Filter):
+    """Drops the request lines of health probes below WARNING (a probe every few seconds would
+    drown everything else); a probe that fails is still logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING:
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:
+            return True
+        return not any(path in message for path in _HEALTH_PATHS)
+
+
+class JsonFormatter(_LibraryJsonFormatter):
+    """One JSON object per line: time, level, logger, message, the context ids, any traceback."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("timestamp", True)
+        kwargs.setdefault("rename_fields", {"levelname": "level", "name": "logger"})
+        super().__init__("%(levelname)s %(name)s %(message)s %(request_id)s %(task_id)s %(institutional_id)s",
+                         *args, **kwargs)
+
+    def format(self, record: logging.LogRecord) -> str:
+        for name in ("request_id", "task_id", "institutional_id"):
+            if not hasattr(record, name):
+                setattr(record, name, "")
+        line = super().format(record)
+        keep = frozenset(v for v in (record.task_id, getattr(record, "request_id", "")) if v)
+        return redact(line, keep=keep)
+
+
+def request_id_from(header: str | None) -> str:
+    return header if header and _SANE_REQUEST_ID.match(header) else uuid.uuid4().hex
+
+
+class RequestContextMiddleware:
+    """Sets the log context of a request: its id, and the institutional ID it is about (the
+    signed-in researcher, or the one an API path names)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.request_id = request_id_from(request.META.get("HTTP_X_REQUEST_ID"))
+        tokens = [request_id_var.set(request.request_id), institutional_id_var.set("")]
+        try:
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                institutional_id_var.set(user.get_username())
+            response = self.get_response(request)
+        finally:
+            institutional_id_var.reset(tokens[1])
+            request_id_var.reset(tokens[0])
+        response["X-Request-ID"] = request.request_id
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        named = view_kwargs.get("institutional_id")
+        if named:
+            institutional_id_var.set(str(named)[:150])
+        return None
+
+
+def _task_started(task_id=None, task=None, args=None, kwargs=None, **_):
+    task_id_var.set(task_id or "")
+    institutional_id_var.set(str((kwargs or {}).get("institutional_id", ""))[:150])
+
+
+def _task_ended(**_):
+    task_id_var.set("")
+    institutional_id_var.set("")
+
+
+def connect_celery_signals() -> None:
+    from celery.signals import task_postrun, task_prerun
+
+    task_prerun.connect(_task_started, weak=False, dispatch_uid="operations.logging.task_prerun")
+    task_postrun.connect(_task_ended, weak=False, dispatch_uid="operations.logging.task_postrun")
