@@ -7,9 +7,10 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from orcid_client.identifiers import normalise_external_id
 from orcid_simulator.errors import ApiError
-from orcid_simulator.schema import NS, NSMAP, iso_now
+from orcid_simulator.identifiers import group_key, normalise
+from orcid_simulator.schema import NS, NSMAP, iso_now, schema_model
+from orcid_simulator.sections import SECTIONS, SUMMARY_ORDER, Section
 from orcid_simulator.state import Item, Record
 
 C = NS["common"]
@@ -44,7 +45,7 @@ def _with_normalised_ids(element: etree._Element) -> None:
             continue
         id_type = ext.findtext(f"{{{C}}}external-id-type") or ""
         value = ext.findtext(f"{{{C}}}external-id-value") or ""
-        normalised = normalise_external_id(id_type, value)
+        normalised = normalise(id_type, value)
         if not normalised:
             continue
         value_el = ext.find(f"{{{C}}}external-id-value")
@@ -65,9 +66,10 @@ def item_element(item: Item, *, summary: bool = False) -> etree._Element:
     _el(element, "common", "created-date", iso_now(item.created))
     _el(element, "common", "last-modified-date", iso_now(item.modified))
     _source(element, item)
-    if item.kind == "work" and summary:
-        order = ("title", "external-ids", "url", "type", "publication-date", "journal-title")
-        for local in order:
+    if summary:
+        # A summary holds the item's fields its XSD lists for the summary, in that order.
+        names = [child.name for child in _summary_children(item.kind)]
+        for local in names:
             for child in item.body:
                 if isinstance(child.tag, str) and etree.QName(child).localname == local:
                     element.append(copy.deepcopy(child))
@@ -79,6 +81,12 @@ def item_element(item: Item, *, summary: bool = False) -> etree._Element:
     return element
 
 
+def _summary_children(kind: str) -> list:
+    decl = schema_model().element(kind, f"{kind}-summary")
+    skip = {"created-date", "last-modified-date", "source"}
+    return [child for child in decl.ctype.children if child.name not in skip]
+
+
 def _group_keys(item: Item) -> set[tuple[str, str]]:
     """The identifiers ORCID groups by: every external id except `part-of` ones (a journal's
     ISSN must not group all its articles together)."""
@@ -87,8 +95,8 @@ def _group_keys(item: Item) -> set[tuple[str, str]]:
         relationship = ext.findtext("common:external-id-relationship", "", NS)
         if relationship == "part-of":
             continue
-        id_type = ext.findtext("common:external-id-type", "", NS)
-        keys.add((id_type, normalise_external_id(id_type, ext.findtext("common:external-id-value", "", NS))))
+        keys.add(group_key(ext.findtext("common:external-id-type", "", NS),
+                           ext.findtext("common:external-id-value", "", NS)))
     return keys
 
 
@@ -122,8 +130,8 @@ def _group_external_ids(parent: etree._Element, members: list[Item]) -> None:
         for ext in item.body.findall("common:external-ids/common:external-id", NS):
             if ext.findtext("common:external-id-relationship", "", NS) == "part-of":
                 continue
-            id_type = ext.findtext("common:external-id-type", "", NS)
-            key = (id_type, normalise_external_id(id_type, ext.findtext("common:external-id-value", "", NS)))
+            key = group_key(ext.findtext("common:external-id-type", "", NS),
+                            ext.findtext("common:external-id-value", "", NS))
             if key in seen:
                 continue
             seen.add(key)
@@ -136,24 +144,17 @@ def _last_modified(items: Iterable[Item]) -> str | None:
     return iso_now(max(moments)) if moments else None
 
 
-def works_element(record: Record, items: list[Item], parent: etree._Element | None = None) -> etree._Element:
-    return _section_element(record, items, parent, section="works", group_tag="group")
-
-
-def employments_element(record: Record, items: list[Item], parent: etree._Element | None = None) -> etree._Element:
-    return _section_element(record, items, parent, section="employments", group_tag="affiliation-group")
-
-
-def _section_element(record: Record, items: list[Item], parent: etree._Element | None, *, section: str,
-                     group_tag: str) -> etree._Element:
-    """An activities section (`works`, `employments`): its items grouped as ORCID groups them."""
-    element = _el(parent, "activities", section, path=f"/{record.orcid}/{section}")
-    # path is an attribute; children start with last-modified-date.
+def section_element(record: Record, items: list[Item], section: Section,
+                    parent: etree._Element | None = None) -> etree._Element:
+    """An activities section (`works`, `educations`, `fundings`...): its items grouped as ORCID
+    groups them (works and fundings by shared identifiers; affiliations likewise, in
+    `affiliation-group`s)."""
+    element = _el(parent, "activities", section.plural, path=f"/{record.orcid}/{section.plural}")
     latest = _last_modified(items)
     if latest:
         _el(element, "common", "last-modified-date", latest)
     for members in group_items(items):
-        group = _el(element, "activities", group_tag)
+        group = _el(element, "activities", section.group_tag)
         _el(group, "common", "last-modified-date", _last_modified(members))
         _group_external_ids(group, members)
         for item in sorted(members, key=lambda i: i.put_code):
@@ -161,7 +162,27 @@ def _section_element(record: Record, items: list[Item], parent: etree._Element |
     return element
 
 
-def record_element(record: Record, works: list[Item], employments: list[Item]) -> etree._Element:
+def works_element(record: Record, items: list[Item], parent: etree._Element | None = None) -> etree._Element:
+    return section_element(record, items, SECTIONS["work"], parent)
+
+
+def employments_element(record: Record, items: list[Item], parent: etree._Element | None = None) -> etree._Element:
+    return section_element(record, items, SECTIONS["employment"], parent)
+
+
+def activities_element(record: Record, items_by_kind: dict[str, list[Item]],
+                       parent: etree._Element | None = None) -> etree._Element:
+    """activities:activities-summary with every simulated section, in the XSD's order."""
+    summary = _el(parent, "activities", "activities-summary", path=f"/{record.orcid}/activities")
+    latest = _last_modified([item for items in items_by_kind.values() for item in items])
+    if latest:
+        _el(summary, "common", "last-modified-date", latest)
+    for kind in SUMMARY_ORDER:
+        section_element(record, items_by_kind.get(kind, []), SECTIONS[kind], summary)
+    return summary
+
+
+def record_element(record: Record, items_by_kind: dict[str, list[Item]]) -> etree._Element:
     root = _el(None, "record", "record", path=f"/{record.orcid}")
     identifier = _el(root, "common", "orcid-identifier")
     _el(identifier, "common", "uri", f"https://{ORCID_HOST}/{record.orcid}")
@@ -173,12 +194,7 @@ def record_element(record: Record, works: list[Item], employments: list[Item]) -
     _el(name, "personal-details", "family-name", record.family_name)
     emails = etree.SubElement(person, f"{{{EMAIL_NS}}}emails", nsmap={"email": EMAIL_NS})
     emails.set("path", f"/{record.orcid}/email")
-    summary = _el(root, "activities", "activities-summary", path=f"/{record.orcid}/activities")
-    latest = _last_modified(works + employments)
-    if latest:
-        _el(summary, "common", "last-modified-date", latest)
-    employments_element(record, employments, summary)
-    works_element(record, works, summary)
+    activities_element(record, items_by_kind, root)
     return root
 
 

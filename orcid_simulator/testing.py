@@ -79,7 +79,29 @@ class SimulatorControl:
                           json={"client_id": client_id} if client_id else {})["revoked"]
 
     def expire_token(self, access_token: str) -> None:
+        """The token expires now: calls with it get 401 invalid_token "Access token expired: ..."."""
         self._call("POST", "/tokens/expire", json={"access_token": access_token})
+
+    def set_record_state(self, orcid: str, state: str, primary: str | None = None) -> dict:
+        """active | locked | deactivated | deprecated (into `primary`), answered as ORCID does."""
+        payload = {"state": state, **({"primary": primary} if primary else {})}
+        return self._call("PUT", f"/records/{orcid}/state", json=payload)
+
+    def set_token_faults(self, *, count: int = 1, status: int = 401, grant_types: list[str] | None = None) -> dict:
+        """The next `count` calls to /oauth/token fail: 401 {"error": "server_error"} (ORCID's
+        authorisation server threw), 500 the same, or 502/503/504 nginx's page."""
+        return self._call("PUT", "/token-faults", json={"count": count, "status": status,
+                                                        "grant_types": grant_types or []})
+
+    def clear_token_faults(self) -> dict:
+        return self._call("DELETE", "/token-faults")
+
+    def add_organization(self, source: str, identifier: str) -> list[dict]:
+        """Make a disambiguated organisation known to ORCID (others are 400 9045)."""
+        return self._call("POST", "/organizations", json={"source": source, "identifier": identifier})
+
+    def organizations(self) -> list[dict]:
+        return self._call("GET", "/organizations")
 
     # Clients, faults, calls ---------------------------------------------------------------------
     def register_client(self, *, client_id: str | None = None, secret: str | None = None, name: str = "",

@@ -14,6 +14,7 @@ import re
 from lxml import etree
 
 from orcid_simulator.errors import ApiError
+from orcid_simulator.identifiers import IDENTIFIER_TYPES
 from orcid_simulator.schema import NS
 
 C = NS["common"]
@@ -36,18 +37,6 @@ RELATIONSHIPS = ("part-of", "self", "version-of", "funded-by")
 CITATION_TYPES = (
     "formatted-unspecified", "bibtex", "formatted-apa", "formatted-harvard", "formatted-ieee", "formatted-mla",
     "formatted-vancouver", "formatted-chicago", "ris",
-)
-# ORCID's identifier types by API name (https://pub.orcid.org/v3.0/identifiers). The portal's
-# orcid_client.identifiers keeps its own copy on purpose: the simulator is the oracle the portal is
-# tested against, so it shares no validation code with it (a bug in one is caught by the other).
-IDENTIFIER_TYPES = frozenset(
-    {
-        "agr", "ark", "arxiv", "asin", "asin-tld", "authenticusid", "bibcode", "cba", "cgn", "cienciaiul", "cit",
-        "cstr", "ctx", "dnb", "doi", "eid", "emdb", "empiar", "ethos", "grant_number", "hal", "handle", "hir",
-        "isbn", "ismn", "issn", "jfm", "jstor", "k10plus", "kuid", "lccn", "lensid", "mr", "oclc", "ol", "osti",
-        "other-id", "pat", "pdb", "pmc", "pmid", "ppr", "proposal-id", "raid", "rfc", "rrid", "source-work-id",
-        "ssrn", "uri", "urn", "wosuid", "zbl",
-    }
 )
 # ExternalIdentifierFundedByHelper: the types allowed with relationship funded-by.
 FUNDED_BY_TYPES = frozenset({"grant_number", "proposal-id", "raid"})
@@ -85,10 +74,15 @@ CREDIT_ROLES = {
         ("writing-review-editing", "writing - review & editing"),
     ]
 }
-_ROLE_VALUES = {v.lower() for v in LEGACY_WORK_ROLES} | {v.lower() for v in CREDIT_ROLES} | {
-    v.lower() for v in CREDIT_ROLES.values()}
-# ORCID's organisation identifier sources for affiliations.
-DISAMBIGUATION_SOURCES = frozenset({"ROR", "RINGGOLD", "FUNDREF", "GRID", "LEI"})
+# ContributorRoleConverterImpl.toDBRole: a legacy role by its exact value or enum name, or a
+# CRediT role by its URI (CreditRole.fromValue compares the URI ignoring case). The CRediT labels
+# ("data curation") are the UI's values and are refused through the API.
+_LEGACY_ROLE_VALUES = frozenset(LEGACY_WORK_ROLES) | {v.upper().replace("-", "_") for v in LEGACY_WORK_ROLES}
+_CREDIT_URIS = frozenset(uri.lower() for uri in CREDIT_ROLES)
+
+
+def contributor_role_known(role: str) -> bool:
+    return role in _LEGACY_ROLE_VALUES or role.lower() in _CREDIT_URIS
 # https://members.orcid.org: a title holds at most 1000 characters (common:string-1000 in the XSD too).
 TITLE_MAX = 1000
 _ORCID_PATH = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
@@ -215,7 +209,7 @@ def check_work(work: etree._Element, *, create: bool, original_visibility: str |
         if credit is not None and _blank(credit.text):
             raise ApiError(9020, detail="Please specify a contributor credit name or remove the empty tag")
         role = _text(contributor, "work:contributor-attributes/work:contributor-role")
-        if role is not None and role.strip().lower() not in _ROLE_VALUES:
+        if role is not None and not contributor_role_known(role):
             # WorkContributorsConverter: InvalidContributorRoleException (9058), listing Java's List.toString().
             valid = "[" + ", ".join(list(LEGACY_WORK_ROLES) + list(CREDIT_ROLES)) + "]"
             raise ApiError(9058, params={"role": role, "validRoles": valid})
@@ -231,38 +225,3 @@ def check_visibility_unchanged(element: etree._Element, original_visibility: str
     updated = element.get("visibility")
     if updated is not None and updated != original_visibility:
         raise ApiError(9035)
-
-
-def check_employment(employment: etree._Element, *, create: bool, original_visibility: str | None) -> None:
-    """ActivityValidator.validateAffiliation for an employment written through the API."""
-    if employment.get("put-code") is not None and create:
-        raise ApiError(9024)
-    if not create:
-        check_visibility_unchanged(employment, original_visibility)
-    organization = employment.find("employment:organization", {"employment": NS["employment"]})
-    if organization is None:
-        organization = employment.find("common:organization", NS)
-    if organization is None:
-        raise ApiError(9046)
-    disambiguated = organization.find("common:disambiguated-organization", NS)
-    if disambiguated is None or _blank(_text(disambiguated, "common:disambiguated-organization-identifier")):
-        raise ApiError(9045)
-    source = _text(disambiguated, "common:disambiguation-source")
-    if source not in DISAMBIGUATION_SOURCES:
-        raise ApiError(9045, detail=f"invalid disambiguation-source {source}")
-    city = _text(organization, "common:address/common:city")
-    country = _text(organization, "common:address/common:country")
-    if _blank(city) or _blank(country):
-        raise ApiError(9060)
-    if country not in COUNTRIES:
-        raise ApiError(9001, detail=f"invalid value '{country}' for enum 'Iso3166Country'")
-    start = employment.find("common:start-date", NS)
-    end = employment.find("common:end-date", NS)
-    check_fuzzy_date(end)
-    if start is not None:
-        check_fuzzy_date(start)
-        if end is not None and _date_key(start) > _date_key(end):
-            raise ApiError(9055)
-    ids = employment.findall("common:external-ids/common:external-id", NS)
-    if ids:
-        check_external_ids(ids, require_self=False)

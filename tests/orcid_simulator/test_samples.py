@@ -113,12 +113,19 @@ def test_xml_that_is_not_xml_is_rejected_with_9001(api: Api):
     assert error_code(api.post_work(b"<work:work")) == 9001
 
 
-def test_json_with_an_unknown_field_is_rejected_with_9001(api: Api):
+def test_json_with_an_unknown_field_is_rejected_with_9047(api: Api):
+    """Jackson's JsonMappingException: OrcidJacksonJaxbJsonProvider answers InvalidJSONException."""
     sample = json.loads((SAMPLES / "write_samples/work-full-3.0.json").read_text())
     sample["journal-name"] = "not an ORCID field"
     response = api.post_work(sample)
     assert response.status_code == 400
-    assert error_code(response) == 9001
+    assert error_code(response) == 9047
+    assert response.json()["developer-message"].startswith("400 Bad request: invalid JSON - ${error} Full validation")
+
+
+def test_json_that_is_not_json_is_still_9001(api: Api):
+    response = api.call("POST", "work", b"{not json", content_type="application/vnd.orcid+json")
+    assert response.status_code == 400 and error_code(response) == 9001
 
 
 def test_a_work_without_a_type_is_9001_in_xml_and_9037_in_json_as_on_orcid(api: Api):

@@ -50,8 +50,18 @@ def test_a_work_breaking_an_orcid_rule_is_refused_with_its_code(api: Api, change
 def test_contributor_roles_may_be_orcids_own_or_credit(api: Api):
     people = [{"credit-name": {"value": f"P{i}"}, "contributor-attributes": {"contributor-role": role}}
               for i, role in enumerate(["author", "EDITOR", "http://credit.niso.org/contributor-roles/software/",
-                                        "writing - original draft"])]
+                                        "HTTP://credit.niso.org/contributor-roles/Data-Curation/"])]
     api.put_code_of(api.post_work(work_json(contributors={"contributor": people})))
+
+
+@pytest.mark.parametrize("role", ["writing - original draft", "Author", "https://credit.niso.org/contributor-roles/software/",
+                                  "http://credit.niso.org/contributor-roles/software"])
+def test_a_credit_label_or_an_inexact_role_uri_is_refused_with_9058(api: Api, role):
+    """ContributorRoleConverterImpl.toDBRole: a legacy role by its exact value or enum name, a
+    CRediT role by its exact URI (case aside); the CRediT labels are the UI's, not the API's."""
+    people = [{"credit-name": {"value": "P"}, "contributor-attributes": {"contributor-role": role}}]
+    response = api.post_work(work_json(contributors={"contributor": people}))
+    assert response.status_code == 400 and error_code(response) == 9058, response.text
 
 
 def test_the_missing_self_identifier_message_is_orcids(api: Api):
@@ -108,8 +118,29 @@ def test_an_employment_breaking_an_orcid_rule_is_refused_with_its_code(api: Api,
     assert error_code(response) == code, response.text
 
 
-@pytest.mark.parametrize("source", ["ROR", "RINGGOLD", "FUNDREF", "GRID"])
-def test_each_organisation_identifier_source_is_accepted(api: Api, source):
+@pytest.mark.parametrize("source, identifier", [("ROR", "https://ror.org/013meh722"), ("RINGGOLD", "2152"),
+                                                ("FUNDREF", "http://dx.doi.org/10.13039/100000001"),
+                                                ("GRID", "grid.5335.0")])
+def test_each_organisation_identifier_source_is_accepted(api: Api, source, identifier):
     body = employment_json()
-    body["organization"]["disambiguated-organization"]["disambiguation-source"] = source
+    body["organization"]["disambiguated-organization"] = {"disambiguation-source": source,
+                                                          "disambiguated-organization-identifier": identifier}
+    api.put_code_of(api.call("POST", "employment", body))
+
+
+@pytest.mark.parametrize("source, identifier", [("ROR", "https://ror.org/04fa4r544"), ("RINGGOLD", "999999"),
+                                                ("GRID", "grid.0000.0"), ("ROR", "not-a-ror-id")])
+def test_an_organisation_orcid_does_not_know_is_9045(api: Api, source, identifier):
+    """OrgManagerImpl.getOrgEntity: InvalidDisambiguatedOrgException for an id not in ORCID's table."""
+    body = employment_json()
+    body["organization"]["disambiguated-organization"] = {"disambiguation-source": source,
+                                                          "disambiguated-organization-identifier": identifier}
+    response = api.call("POST", "employment", body)
+    assert response.status_code == 400 and error_code(response) == 9045, response.text
+
+
+def test_an_organisation_added_through_the_control_interface_is_known(api: Api, orcid_simulator):
+    orcid_simulator.add_organization("ROR", "https://ror.org/04fa4r544")
+    body = employment_json()
+    body["organization"]["disambiguated-organization"]["disambiguated-organization-identifier"] = "04fa4r544"
     api.put_code_of(api.call("POST", "employment", body))

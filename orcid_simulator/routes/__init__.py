@@ -1,0 +1,1 @@
+"""The simulator's request handlers, one module per job, mixed into `SimulatorApp`."""
