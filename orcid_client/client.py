@@ -23,6 +23,7 @@ bodies are logged only through the redacted error message.
 
 from __future__ import annotations
 
+import copy
 import email.utils
 import http.cookiejar
 import logging
@@ -728,11 +729,15 @@ _default_client_lock = threading.Lock()
 _default_clients: dict[tuple, OrcidClient] = {}
 
 
-def default_client() -> OrcidClient:
+def default_client(
+    *, own_stats: bool = False, read_timeout: float | None = None, max_retries: int | None = None
+) -> OrcidClient:
     """The process's shared client for the configured ORCID (one connection pool per process).
 
-    For one-off calls from views and services. A sync run that reports its own call counts
-    makes its own `OrcidClient()` (which shares the process's rate limiter) and reads `.stats`.
+    Every service asks here (tests hand another client by keyword `client=` to the services
+    that take one). `own_stats=True` gives a view of it with its own call counters (a sync run
+    reports its calls); `read_timeout`/`max_retries` a view with a page's impatience. A view
+    shares the pool and the rate limiter: do not `close()` it.
     """
     from django.conf import settings
 
@@ -740,7 +745,7 @@ def default_client() -> OrcidClient:
         settings.ORCID_BASE_URL,
         settings.ORCID_API_URL,
         settings.ORCID_CLIENT_ID,
-        getattr(settings, "REDIS_URL", ""),
+        settings.REDIS_URL,
         settings.ORCID_REQUESTS_PER_SECOND,
         settings.ORCID_BURST,
     )
@@ -748,4 +753,12 @@ def default_client() -> OrcidClient:
         client = _default_clients.get(config)
         if client is None:
             client = _default_clients[config] = OrcidClient()
+    if not own_stats and read_timeout is None and max_retries is None:
         return client
+    view = copy.copy(client)
+    view.stats = ClientStats()
+    if read_timeout is not None:
+        view.read_timeout = float(read_timeout)
+    if max_retries is not None:
+        view.max_retries = int(max_retries)
+    return view

@@ -3,7 +3,7 @@ researcher did there (the webhook's work, and the periodic fallback for missed c
 
 - An item the ledger has on ORCID whose put-code is no longer on the record was deleted by
   the researcher: it becomes `deleted_on_orcid` and the sync does not write it again unless
-  the researcher approves it again after that (putcodes.services._plan_one).
+  the researcher approves it again after that (putcodes.sync.plan).
 - The visibility ORCID reports is recorded on each item (the researcher may hide an item
   without deleting it; it is theirs to do, and the portal only shows it).
 - The curation page's cached copy of the record ("already on your ORCID record") is dropped,
@@ -27,9 +27,12 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from orcid_client.client import default_client
 from orcid_client.errors import TokenRevoked
 
+from .kinds import kind_get
 from .models import OrcidItem
+from .sync.ledger import items_mark_gone
 
 logger = logging.getLogger("putcodes.reconcile")
 
@@ -50,16 +53,8 @@ class ReconcileResult:
         return not self.skipped
 
 
-def _client():
-    from orcid_client.client import OrcidClient
-
-    return OrcidClient()
-
-
 def _read(client, kind: str, orcid: str, token: str) -> list:
-    if kind == OrcidItem.Kind.WORK:
-        return client.works_read(orcid=orcid, access_token=token)
-    return client.employments_read(orcid=orcid, access_token=token)
+    return kind_get(kind).read(client, orcid, token)
 
 
 def curation_cache_clear(*, researcher, orcid: str) -> None:
@@ -97,7 +92,7 @@ def researcher_reconcile(*, researcher, client=None) -> ReconcileResult:
         result.skipped = "nothing on ORCID"
         curation_cache_clear(researcher=researcher, orcid=orcid)
         return result
-    client = client or _client()
+    client = client or default_client()
     on_orcid: dict[str, dict[int, str]] = {}
     try:
         token = connection_access_token(connection=connection)
@@ -115,10 +110,7 @@ def researcher_reconcile(*, researcher, client=None) -> ReconcileResult:
         same_row = Q(pk=row["pk"], state=row["state"], put_code=row["put_code"])
         if visibility is None:
             # As the sync records a 404 (putcodes.services): nothing known is on ORCID any more.
-            if OrcidItem.objects.filter(same_row).update(
-                state=State.DELETED_ON_ORCID, deleted_on_orcid_at=now, updated_at=now, content_hash="",
-                attempted_hash="", last_error_status=None, last_error_code=None, last_error_message="", last_error_at=None,
-            ):
+            if items_mark_gone(OrcidItem.objects.filter(same_row), now=now):
                 result.deleted_on_orcid.append(row["pk"])
         elif visibility and visibility != row["visibility"]:
             updated = OrcidItem.objects.filter(same_row).update(visibility=visibility, updated_at=now)

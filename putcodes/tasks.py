@@ -11,14 +11,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from .models import SyncRun
-from .services import (
-    SyncCounts,
-    _run_add,
-    researcher_sync,
-    sync_run_dispatch,
-    sync_run_researcher_done,
-    sync_run_start,
-)
+from .sync.counts import SyncCounts, failure_note
+from .sync.researcher import researcher_sync
+from .sync.runs import sync_run_dispatch, sync_run_researcher_done, sync_run_start
+from .sync.totals import run_add
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +47,8 @@ def sync_run_task(run_id: int, researcher_ids: list[int] | None = None) -> None:
     ignore_result=True,
     # One researcher is at most a few hundred calls at 24/s: minutes mean ORCID hangs. The
     # soft limit lets the ledger record what was done and the lock be released.
-    soft_time_limit=getattr(settings, "CELERY_TASK_SOFT_TIME_LIMIT", 600),
-    time_limit=getattr(settings, "CELERY_TASK_TIME_LIMIT", 660),
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
 )
 def researcher_sync_task(researcher_id: int, run_id: int | None = None, unit_ids: list[int] | None = None) -> None:
     """Sync one researcher (one task per researcher of a run), limited to `unit_ids` if given."""
@@ -62,20 +58,13 @@ def researcher_sync_task(researcher_id: int, run_id: int | None = None, unit_ids
     researcher = get_user_model().objects.filter(pk=researcher_id).first()
     try:
         if researcher is None:
-            _run_add(run, SyncCounts(), researcher_done=True)
+            run_add(run, SyncCounts(), researcher_done=True)
             return
         units = list(Unit.objects.filter(pk__in=unit_ids)) if unit_ids is not None else None
         researcher_sync(researcher=researcher, run=run, units=units)
     except Exception as error:  # recorded on the run; a redelivery would fail the same way
         logger.exception("Sync of researcher %s failed", researcher_id)
-        _run_add(
-            run,
-            SyncCounts(failed=1, errors=[{
-                "item_id": None, "researcher_id": researcher_id, "status": None, "error_code": None,
-                "message": f"{type(error).__name__}: {error}"[:2000],
-            }]),
-            researcher_done=True,
-        )
+        run_add(run, SyncCounts(failed=1, errors=[failure_note(researcher_id, error)]), researcher_done=True)
     finally:
         if run is not None:
             sync_run_researcher_done(run_id=run.pk)

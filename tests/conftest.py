@@ -19,3 +19,14 @@ def _fast_password_hasher():
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _sync_in_one_thread_on_in_memory_sqlite():
+    # Django's SQLite test database lives in memory, where the sync's worker threads (each its
+    # own connection) would not see it: runs sync researchers one by one there.
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3") and not (database.get("TEST") or {}).get("NAME"):
+        settings.ORCID_SYNC_WORKERS = 1

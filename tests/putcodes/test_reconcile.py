@@ -100,7 +100,7 @@ def test_a_researcher_with_nothing_on_orcid_costs_no_call(orcid_simulator, ada, 
     def no_client():
         raise AssertionError("no ORCID call expected")
 
-    monkeypatch.setattr("putcodes.reconcile._client", no_client)
+    monkeypatch.setattr("putcodes.reconcile.default_client", no_client)
     assert researcher_reconcile(researcher=ada).skipped == "nothing on ORCID"
     assert list(researchers_to_reconcile()) == []
 

@@ -1,0 +1,476 @@
+"""Carrying out a researcher's plan: the ORCID calls, and what each of ORCID's answers means
+for the ledger (every change through putcodes.sync.ledger's transitions).
+
+How ORCID's answers are handled (https://info.orcid.org/documentation/api-tutorials/api-tutorial-add-and-update-data-on-an-orcid-record/):
+- 404 on PUT/DELETE: the researcher deleted it; `deleted_on_orcid`, not written again
+  unless the researcher approves it again after that.
+- 409 9021 on create: our client already has it; the put-code is adopted (from the error or
+  by matching the normalised `self` identifier in /works), then the item is updated.
+- lost POST answer: reconcile by reading the record.
+- 401 invalid_token: the connection turns `revoked`; no more creates or updates for the
+  researcher, but deletions still owed are sent (ORCID lets the source delete with a token
+  the researcher revoked).
+- 403 and 400: recorded on the item with ORCID's message; the same body is not sent again
+  (only a change of the item, or "retry failed items", sends it again).
+- 5xx, 503 and timeouts: retried with backoff by the client; what still fails is left as it
+  was for the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from django.db import transaction
+from django.utils import timezone
+
+from connections.services import connection_access_token, connection_mark_revoked
+from orcid_client.errors import Duplicate, NotFound, OrcidError, OutcomeUnknown, TokenRevoked, Unavailable
+
+from ..kinds import KINDS, ItemKind
+from ..models import OrcidItem
+from ..signals import items_changed_on_orcid, items_written
+from . import ledger
+from .counts import SyncCounts, error_note
+from .load import record_context, researcher_plan
+from .plan import Entry, Mode, Plan
+
+logger = logging.getLogger("putcodes.sync")
+
+
+class StopWriting(Exception):
+    """Nothing more can be written for this researcher in this run."""
+
+
+def _announce_written(items: list[OrcidItem]) -> None:
+    """Items were written in bulk (no post_save per row): tell listeners once per batch."""
+    items_written.send(sender=OrcidItem, items=items)
+
+
+class ResearcherSync:
+    """Carries out one researcher's plan, recording every outcome in the ledger."""
+
+    def __init__(self, *, researcher, connection, client, counts: SyncCounts, units) -> None:
+        self.researcher = researcher
+        self.connection = connection
+        self.client = client
+        self.counts = counts
+        self.units = units
+        self.orcid = connection.orcid
+        self.mode = record_context(connection).mode
+        self._token: str | None = None
+        self._delete_token: str | None = None
+
+    # Tokens -----------------------------------------------------------------------------
+
+    def token(self) -> str:
+        if self.mode != Mode.FULL:
+            raise StopWriting()
+        if self._token is None:
+            try:
+                self._token = connection_access_token(connection=self.connection)
+            except TokenRevoked as error:
+                self.revoked(error)
+                raise StopWriting() from None
+            except OrcidError as error:  # ORCID unreachable for the refresh: next run
+                self.counts.errors.append(error_note(None, error, self.researcher))
+                raise StopWriting() from None
+        return self._token
+
+    def delete_token(self) -> str:
+        if self.mode == Mode.FULL:
+            try:
+                return self.token()
+            except StopWriting:
+                pass  # the token was refused for writing; deletions may still be allowed
+        if self.mode == Mode.NONE:
+            raise StopWriting()
+        if self._delete_token is None:
+            try:
+                self._delete_token = connection_access_token(connection=self.connection, for_delete=True)
+            except TokenRevoked:
+                self.mode = Mode.NONE
+                raise StopWriting() from None
+        return self._delete_token
+
+    def revoked(self, error: OrcidError) -> None:
+        """ORCID said invalid_token: the connection turns revoked; deletions may still go."""
+        if self.mode == Mode.FULL:
+            connection_mark_revoked(connection=self.connection, reason=ledger.error_message(error)[:500])
+            self.connection.refresh_from_db()
+            self._delete_token = self._token
+            self._token = None
+            self.mode = record_context(self.connection).mode
+            self.counts.errors.append(error_note(None, error, self.researcher))
+        else:
+            self.mode = Mode.NONE
+
+    # Outcomes -----------------------------------------------------------------------------
+
+    def note_error(self, item: OrcidItem, error: Exception) -> None:
+        ledger.item_note_error(item, error)
+        self.counts.errors.append(error_note(item, error, self.researcher))
+
+    def refused(self, item: OrcidItem, error: OrcidError, content_hash: str) -> None:
+        """ORCID refused the item (400/403/409 other than ours): record it, do not retry blindly."""
+        self.mark_refused(item, error, content_hash)
+        item.save()
+        self.counts.failed += 1
+
+    def mark_refused(self, item: OrcidItem, error: OrcidError, content_hash: str) -> None:
+        ledger.item_mark_refused(item, error=error, content_hash=content_hash)
+        self.counts.errors.append(error_note(item, error, self.researcher))
+
+    def left_for_next_run(self, item: OrcidItem, error: Exception) -> None:
+        """ORCID could not be reached or answered 5xx after the retries: try again next run."""
+        self.note_error(item, error)
+        item.save(update_fields=[
+            "last_error_status", "last_error_code", "last_error_message", "last_error_at", "updated_at",
+        ])
+        self.counts.failed += 1
+
+    def gone_on_orcid(self, item: OrcidItem) -> None:
+        with transaction.atomic():
+            ledger.item_mark_gone(item)
+            item.save()
+        items_changed_on_orcid.send(sender=OrcidItem, items=[item.pk], change="deleted")
+        self.counts.skipped += 1
+
+    def back_to_pending(self, chunk: list[Entry], error: Exception | None = None) -> None:
+        """The POST surely did not happen: the items wait for the next run."""
+        with transaction.atomic():
+            for entry in chunk:
+                if error is not None:
+                    self.counts.errors.append(error_note(entry.item, error, self.researcher))
+                ledger.item_mark_pending(entry.item, error=error)
+            ledger.rows_update([e.item for e in chunk], ledger.RESULT_FIELDS)
+
+    # The steps -----------------------------------------------------------------------------
+
+    def run(self, plan: Plan) -> None:
+        if plan.unknown:
+            plan = self._reconcile_first(plan)
+            if plan is None:
+                return
+        self.counts.unchanged += plan.unchanged
+        self.counts.skipped += plan.skipped
+        steps = self._steps(plan)
+        for index, (step, size) in enumerate(steps):
+            try:
+                step()
+            except StopWriting:
+                # This step's items and the rest are owed to a later run (or a reconnect).
+                self.counts.skipped += size + sum(n for _, n in steps[index + 1:])
+                return
+
+    def _reconcile_first(self, plan: Plan) -> Plan | None:
+        if self.mode != Mode.FULL:
+            self.counts.skipped += plan.writes
+            return None
+        for kind in {e.kind.kind: e.kind for e in plan.unknown}.values():
+            if self.reconcile(kind, [e for e in plan.unknown if e.kind is kind], count=False) is None:
+                # The record could not be read: nothing else is written until it can be.
+                self.counts.failed += plan.writes
+                return None
+        # The record is known again: plan afresh.
+        return researcher_plan(researcher=self.researcher, orcid=self.orcid, units=self.units, connection=self.connection)
+
+    def _steps(self, plan: Plan) -> list[tuple[Callable[[], None], int]]:
+        """(call, number of items) in order: deletions, updates, then creations in chunks."""
+        steps: list[tuple[Callable[[], None], int]] = [(lambda e=e: self.delete(e), 1) for e in plan.deletes]
+        steps += [(lambda e=e: self.update(e), 1) for e in plan.updates]
+        creates_by_kind: dict[str, list[Entry]] = {}
+        for entry in plan.creates:
+            creates_by_kind.setdefault(entry.kind.kind, []).append(entry)
+        for kind_name, entries in creates_by_kind.items():
+            kind = KINDS[kind_name]
+            size = kind.bulk_limit if kind.create_bulk else 1
+            for start in range(0, len(entries), size):
+                chunk = entries[start:start + size]
+                steps.append((lambda k=kind, c=chunk: self.create(k, c), len(chunk)))
+        return steps
+
+    def delete(self, entry: Entry) -> None:
+        item, kind = entry.item, entry.kind
+        token = self.delete_token()
+        try:
+            kind.delete(self.client, self.orcid, token, item.put_code)
+        except NotFound:
+            self.gone_on_orcid(item)
+            return
+        except TokenRevoked as error:
+            # Even a deletion is refused: the token is dead for everything.
+            if self.mode == Mode.FULL:
+                self.revoked(error)
+            self.mode = Mode.NONE
+            raise StopWriting() from None
+        except (Unavailable, OutcomeUnknown) as error:
+            self.left_for_next_run(item, error)
+            return
+        except OrcidError as error:
+            self.refused(item, error, item.content_hash)
+            return
+        ledger.item_mark_withdrawn(item)
+        ledger.rows_update([item], ledger.RESULT_FIELDS + ["attempts", "withdrawn_at"])
+        self.counts.deleted += 1
+
+    def update(self, entry: Entry, *, adopted: bool = False) -> None:
+        item, kind = entry.item, entry.kind
+        token = self.token()
+        body = kind.body(entry.obj)
+        try:
+            kind.update(self.client, self.orcid, token, item.put_code, body)
+        except NotFound:
+            self.gone_on_orcid(item)
+            return
+        except TokenRevoked as error:
+            self.revoked(error)
+            raise StopWriting() from None
+        except (Unavailable, OutcomeUnknown) as error:
+            # A PUT is idempotent: sending it again next run is safe.
+            self.left_for_next_run(item, error)
+            return
+        except OrcidError as error:
+            self.refused(item, error, entry.content_hash)
+            return
+        item.attempts += 1
+        ledger.item_mark_written(item, content_hash=entry.content_hash)
+        # Without signals: an update is not news to anyone listening for first writes.
+        ledger.rows_update([item], ledger.RESULT_FIELDS + ["attempts"])
+        if adopted:
+            self.counts.created += 1
+        else:
+            self.counts.updated += 1
+
+    # Creations --------------------------------------------------------------------------
+
+    def mark_sent(self, kind: ItemKind, chunk: list[Entry]) -> None:
+        """Before a POST: the items are `outcome_unknown` with the hash of what is sent, so a
+        crash before its answer is recorded leaves a trail for the next run to reconcile."""
+        now = timezone.now()
+        with transaction.atomic():
+            existing = self._rows_of_missing(kind, [entry for entry in chunk if entry.item is None])
+            new: list[OrcidItem] = []
+            old: list[OrcidItem] = []
+            for entry in chunk:
+                if entry.item is None:
+                    obj = entry.obj
+                    item = existing.get((obj.unit_id, obj.local_id))
+                    if item is None:
+                        item = OrcidItem(unit=obj.unit, kind=kind.kind, local_id=obj.local_id)
+                    item.researcher = self.researcher
+                    setattr(item, kind.fk, obj)
+                    entry.item = item
+                ledger.item_mark_sent(entry.item, orcid=self.orcid, content_hash=entry.content_hash, now=now)
+                (old if entry.item.pk else new).append(entry.item)
+            if new:
+                ledger.rows_insert(new)
+            if old:
+                ledger.rows_update(old, ledger.MARK_FIELDS + [kind.fk, "researcher"])
+
+    @staticmethod
+    def _rows_of_missing(kind: ItemKind, missing: list[Entry]) -> dict[tuple[int, str], OrcidItem]:
+        # A row of the item may exist under another researcher (the unit moved the item to
+        # someone else): the unit's item has one row, reused.
+        if not missing:
+            return {}
+        return {
+            (item.unit_id, item.local_id): item
+            for item in OrcidItem.objects.filter(
+                kind=kind.kind, unit_id__in={e.obj.unit_id for e in missing},
+                local_id__in=[e.obj.local_id for e in missing],
+            )
+        }
+
+    def _post(self, kind: ItemKind, token: str, bodies: list) -> list:
+        """The POST (bulk when the kind has it): one result per body, a put-code or an error."""
+        if kind.create_bulk:
+            return kind.create_bulk(self.client, self.orcid, token, bodies)
+        try:
+            return [kind.create(self.client, self.orcid, token, bodies[0])]
+        except (OutcomeUnknown, Unavailable, TokenRevoked):
+            raise
+        except OrcidError as error:  # per-item refusals come back like a bulk's
+            return [error]
+
+    def create(self, kind: ItemKind, chunk: list[Entry], *, attempt: int = 1) -> None:
+        token = self.token()
+        bodies = [kind.body(entry.obj) for entry in chunk]
+        self.mark_sent(kind, chunk)
+        try:
+            results = self._post(kind, token, bodies)
+        except OutcomeUnknown as error:
+            self._answer_lost(kind, chunk, error, attempt)
+        except TokenRevoked as error:
+            self.back_to_pending(chunk)
+            self.revoked(error)
+            raise StopWriting() from None
+        except Unavailable as error:  # 5xx, 503 or no answer after the retries: next run
+            self.back_to_pending(chunk, error)
+            self.counts.failed += len(chunk)
+            self.counts.errors.append(error_note(None, error, self.researcher))
+        except OrcidError as error:  # ORCID refused the whole call (403 scope, 400): per item
+            now = timezone.now()
+            for entry in chunk:
+                self.mark_refused(entry.item, error, entry.content_hash)
+                entry.item.updated_at = now
+            with transaction.atomic():
+                ledger.rows_update([e.item for e in chunk], ledger.RESULT_FIELDS)
+            self.counts.failed += len(chunk)
+        else:
+            self._record_results(kind, chunk, results)
+
+    def _answer_lost(self, kind: ItemKind, chunk: list[Entry], error: OutcomeUnknown, attempt: int) -> None:
+        logger.warning("Lost the answer of a POST to %s (%d item(s)); reconciling", self.orcid, len(chunk))
+        self.counts.errors.append(error_note(None, error, self.researcher))
+        for entry in chunk:
+            ledger.item_mark_unknown(entry.item, now=entry.item.updated_at)  # as marked before the POST
+        missing = self.reconcile(kind, chunk, count=True)
+        if missing and attempt < 2:
+            # The record says these were not created: sending them again cannot duplicate.
+            self.create(kind, missing, attempt=attempt + 1)
+        elif missing:
+            self.counts.failed += len(missing)
+
+    def _record_results(self, kind: ItemKind, chunk: list[Entry], results: list) -> None:
+        duplicates: list[tuple[Entry, Duplicate]] = []
+        revoked: OrcidError | None = None
+        written: list[OrcidItem] = []
+        now = timezone.now()
+        for entry, result in zip(chunk, results):
+            item = entry.item
+            item.updated_at = now
+            if isinstance(result, int):
+                ledger.item_mark_written(item, content_hash=entry.content_hash, put_code=result, now=now)
+                written.append(item)
+                self.counts.created += 1
+            elif isinstance(result, Duplicate):
+                duplicates.append((entry, result))
+            elif isinstance(result, TokenRevoked):
+                revoked = result
+                ledger.item_mark_pending(item, now=now)
+                self.counts.skipped += 1
+            elif isinstance(result, Unavailable):
+                ledger.item_mark_pending(item, error=result, now=now)
+                self.counts.errors.append(error_note(item, result, self.researcher))
+                self.counts.failed += 1
+            else:
+                self.mark_refused(item, result, entry.content_hash)
+                self.counts.failed += 1
+        # Put-codes saved in one transaction with the outcome they came with.
+        with transaction.atomic():
+            ledger.rows_update([e.item for e, r in zip(chunk, results) if not isinstance(r, Duplicate)], ledger.RESULT_FIELDS)
+        if written:
+            _announce_written(written)
+        if revoked is not None:
+            self.revoked(revoked)
+        for entry, duplicate in duplicates:
+            self.adopt(kind, entry, duplicate)
+
+    def adopt(self, kind: ItemKind, entry: Entry, duplicate: Duplicate) -> None:
+        """409 9021: our client already has this item on the record. Adopt its put-code
+        (never make a second one), then write our current body over it."""
+        item = entry.item
+        put_code = duplicate.put_code
+        if put_code is None:
+            put_code = self._find_duplicate(kind, entry)
+            if put_code is False:
+                return
+        if put_code is None:
+            self.refused(item, duplicate, entry.content_hash)
+            return
+        owner = (
+            OrcidItem.objects.filter(orcid=self.orcid, kind=kind.kind, put_code=put_code)
+            .exclude(pk=item.pk).select_related("unit").first()
+        )
+        if owner is not None:
+            # Another ledger row (another unit, or a twin with the same identifier) owns it:
+            # the unit that wrote an item owns its put-code, so this one stays off ORCID.
+            duplicate.developer_message = (
+                f"ORCID already has this item from the portal as {owner.unit.code}:{owner.local_id} "
+                f"(put-code {put_code}); it is not written twice."
+            )
+            duplicate.user_message = ""
+            self.refused(item, duplicate, entry.content_hash)
+            return
+        with transaction.atomic():
+            ledger.item_mark_adopted(item, put_code=put_code)
+            item.save()
+        try:
+            self.update(entry, adopted=True)
+        except StopWriting:
+            self.counts.skipped += 1  # adopted; our body is written over it next run
+
+    def _find_duplicate(self, kind: ItemKind, entry: Entry):
+        """The put-code of our item on the record that ORCID says this one duplicates (None:
+        none found; False: the record could not be read, the item is left for later)."""
+        try:
+            summaries = kind.read(self.client, self.orcid, self.token())
+        except StopWriting:
+            self.back_to_pending([entry])
+            self.counts.skipped += 1
+            return False
+        except TokenRevoked as error:
+            self.back_to_pending([entry])
+            self.revoked(error)
+            self.counts.skipped += 1
+            return False
+        except OrcidError as error:
+            self.back_to_pending([entry], error)
+            self.counts.failed += 1
+            return False
+        taken = self.owned_put_codes(kind, exclude=entry.item.pk)
+        return kind.match(entry.obj, [s for s in summaries if s.put_code not in taken], self.client.client_id)
+
+    def owned_put_codes(self, kind: ItemKind, *, exclude: int | None = None) -> set[int]:
+        qs = OrcidItem.objects.filter(orcid=self.orcid, kind=kind.kind, put_code__isnull=False)
+        if exclude is not None:
+            qs = qs.exclude(pk=exclude)
+        return set(qs.values_list("put_code", flat=True))
+
+    # Reconcile ---------------------------------------------------------------------------
+
+    def reconcile(self, kind: ItemKind, entries: list[Entry], *, count: bool) -> list[Entry] | None:
+        """Learn from the record which of `entries` (POSTs whose answer was lost) happened.
+
+        Found: the put-code is recorded with the hash of what was sent. Not found: the item is
+        pending again. Returns the entries not found, or None when the record could not be
+        read (the items stay `outcome_unknown`, to be reconciled first next run)."""
+        try:
+            summaries = kind.read(self.client, self.orcid, self.token())
+        except StopWriting:
+            return None
+        except TokenRevoked as error:
+            self.revoked(error)
+            return None
+        except OrcidError as error:
+            self.counts.errors.append(error_note(None, error, self.researcher))
+            if count:
+                self.counts.failed += len(entries)
+            return None
+        ids = [e.item.pk for e in entries if e.item is not None and e.item.pk]
+        taken = self.owned_put_codes(kind) - set(
+            OrcidItem.objects.filter(pk__in=ids).exclude(put_code__isnull=True).values_list("put_code", flat=True)
+        )
+        return self._match_lost(kind, entries, summaries, taken, count=count)
+
+    def _match_lost(self, kind: ItemKind, entries: list[Entry], summaries, taken: set[int], *, count: bool) -> list[Entry]:
+        now = timezone.now()
+        missing: list[Entry] = []
+        with transaction.atomic():
+            for entry in entries:
+                item = entry.item
+                put_code = None
+                if entry.obj is not None:
+                    put_code = kind.match(entry.obj, [s for s in summaries if s.put_code not in taken], self.client.client_id)
+                if put_code is not None:
+                    taken.add(put_code)
+                    ledger.item_mark_found(item, put_code=put_code, now=now)
+                    item.save()
+                    if count:
+                        self.counts.created += 1
+                else:
+                    ledger.item_mark_pending(item, forget_put_code=True, now=item.updated_at)
+                    item.save()
+                    missing.append(entry)
+        return missing

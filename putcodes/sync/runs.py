@@ -1,0 +1,195 @@
+"""Runs over many researchers: a run's start and end (`SyncRun`), its fan-out (in this process
+over a thread pool, or one Celery task per researcher), and its totals (putcodes.sync.totals)."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from typing import Any, Callable, Iterable, Sequence
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection as db_connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from orcid_client.client import default_client
+from orcid_portal.tasks_mode import tasks_run_in_process
+
+from ..models import SyncRun
+from .counts import SyncCounts, failure_note
+from .load import researchers_plans
+from .plan import plan_has_calls
+from .researcher import researcher_sync
+from .totals import RunTotals, run_add_stats
+
+logger = logging.getLogger("putcodes.sync")
+
+
+def sync_run_start(
+    *,
+    triggered_by: str,
+    trigger: str | None = None,
+    unit=None,
+    researcher=None,
+) -> SyncRun:
+    """Record the start of a run. `triggered_by` says who or what (a username, "beat")."""
+    if trigger is None:
+        trigger = SyncRun.Trigger.SCHEDULE if triggered_by in ("beat", "schedule") else SyncRun.Trigger.COMMAND
+    return SyncRun.objects.create(trigger=trigger, triggered_by=triggered_by[:200], unit=unit, researcher=researcher)
+
+
+def sync_run_finish(*, run: SyncRun, note: str = "", failed: bool = False) -> SyncRun:
+    """Close the run (end time, status) and return it fresh from the database."""
+    SyncRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(
+        finished_at=timezone.now(),
+        status=SyncRun.Status.FAILED if failed else SyncRun.Status.FINISHED,
+        note=note[:2000],
+    )
+    run.refresh_from_db()
+    return run
+
+
+def sync_run_researcher_done(*, run_id: int) -> None:
+    """After a researcher task of a fanned-out run: the last one closes the run."""
+    SyncRun.objects.filter(
+        pk=run_id, finished_at__isnull=True, researchers_done__gte=F("researchers_total")
+    ).update(finished_at=timezone.now(), status=SyncRun.Status.FINISHED)
+
+
+def _run_scope(run: SyncRun, researcher_ids, units) -> tuple[list[int], Any]:
+    from ..selectors import researcher_ids_to_sync
+
+    if researcher_ids is None:
+        researcher_ids = researcher_ids_to_sync(unit=run.unit, researcher=run.researcher)
+    researcher_ids = list(researcher_ids)
+    if units is None and run.unit is not None:
+        units = [run.unit]
+    SyncRun.objects.filter(pk=run.pk).update(researchers_total=len(researcher_ids))
+    return researcher_ids, units
+
+
+def sync_run_execute(
+    *,
+    run: SyncRun,
+    researcher_ids: Iterable[int] | None = None,
+    units: Sequence[Any] | None = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    client=None,
+) -> SyncRun:
+    """Run the sync now, in this process, over several researchers at once (a thread pool,
+    so ORCID's latency does not leave the rate limit unused; the shared limiter keeps the
+    pace). `researcher_ids` defaults to everyone the run covers. Returns the finished run.
+    """
+    researcher_ids, units = _run_scope(run, researcher_ids, units)
+    workers = max(1, int(workers or settings.ORCID_SYNC_WORKERS))
+    client = client or default_client(own_stats=True)
+    # Threads would not see this transaction's uncommitted rows.
+    sequential = workers == 1 or len(researcher_ids) <= 1 or db_connection.in_atomic_block
+    fan_out = _FanOut(run, units, client, workers, sequential, len(researcher_ids), progress)
+    try:
+        fan_out.run(researcher_ids)
+    finally:
+        fan_out.totals.flush()
+        run_add_stats(run, client)
+    return sync_run_finish(run=run)
+
+
+class _FanOut:
+    """One in-process run: researchers with nothing to send are settled from batched reads;
+    those with calls to make go to the thread pool (or are synced here, one by one)."""
+
+    def __init__(self, run, units, client, workers: int, sequential: bool, total: int, progress) -> None:
+        self.units, self.client, self.workers, self.sequential = units, client, workers, sequential
+        self.totals = RunTotals(run)
+        self.total, self.done, self.progress = total, 0, progress
+        self.pending: set = set()
+
+    def tick(self) -> None:
+        self.done += 1
+        if self.progress:
+            self.progress(self.done, self.total)
+
+    def one(self, researcher_id: int, connection=None, plan=None, planned_at=None) -> None:
+        try:
+            researcher = connection.user if connection is not None else get_user_model().objects.filter(pk=researcher_id).first()
+            counts = SyncCounts()
+            if researcher is not None:
+                # Under the record's lock, the plan is checked (or made again) before writing.
+                counts = researcher_sync(
+                    researcher=researcher, run=None, units=self.units, client=self.client,
+                    connection=connection, plan=plan, planned_at=planned_at,
+                )
+            self.totals.add(counts)
+        except Exception as error:  # one researcher's failure must not stop the run
+            logger.exception("Sync of researcher %s failed", researcher_id)
+            self.totals.add(SyncCounts(failed=1, errors=[failure_note(researcher_id, error)]))
+        finally:
+            if not self.sequential:
+                db_connection.close()  # each worker thread's own connection
+
+    def settle(self, block_until: int) -> None:
+        # Planning is CPU work that holds the GIL; planning far ahead of the workers would slow
+        # their every database call (the GIL's convoy effect). So the next batch is planned
+        # only once the workers are nearly out of work.
+        while len(self.pending) > block_until:
+            finished, self.pending = wait(self.pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                future.result()
+                self.tick()
+
+    def run(self, researcher_ids: list[int]) -> None:
+        pool = None if self.sequential else ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="orcid-sync")
+        try:
+            for researcher_id, connection, plan, planned_at in researchers_plans(researcher_ids, units=self.units, batch=100):
+                if connection is not None and plan_has_calls(plan):
+                    if pool is None:
+                        self.one(researcher_id, connection, plan, planned_at)
+                        self.tick()
+                    else:
+                        if len(self.pending) >= self.workers * 4:
+                            self.settle(self.workers * 2)
+                        self.pending.add(pool.submit(self.one, researcher_id, connection, plan, planned_at))
+                    continue
+                counts = SyncCounts()
+                if plan is not None:
+                    counts.add_plan_without_calls(plan)
+                self.totals.add(counts)
+                self.tick()
+            self.settle(0)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True)
+
+
+def sync_run_dispatch(
+    *, run: SyncRun, researcher_ids: Iterable[int] | None = None, units: Sequence[Any] | None = None
+) -> SyncRun:
+    """Run the sync: in this process when there is no broker (CELERY_TASK_ALWAYS_EAGER),
+    otherwise one Celery task per researcher, queued once the current transaction commits.
+    Returns the run (finished when run in-process)."""
+    from ..tasks import researcher_sync_task
+
+    if tasks_run_in_process():
+        return sync_run_execute(run=run, researcher_ids=researcher_ids, units=units)
+    researcher_ids, units = _run_scope(run, researcher_ids, units)
+    if not researcher_ids:
+        return sync_run_finish(run=run)
+    unit_ids = [u.pk for u in units] if units is not None else None
+    for researcher_id in researcher_ids:
+        transaction.on_commit(
+            lambda rid=researcher_id: researcher_sync_task.delay(rid, run.pk, unit_ids)
+        )
+    return run
+
+
+def researchers_sync_now(
+    *, researcher_ids: Iterable[int], triggered_by: str, units: Sequence[Any] | None = None,
+    trigger: str = SyncRun.Trigger.ADMIN,
+) -> SyncRun:
+    """Sync these researchers now (an admin's or a page's "sync now"), limited to `units`
+    when given (staff act only for their units). Returns the run: finished when it ran
+    in-process (no broker), else queued."""
+    run = sync_run_start(triggered_by=triggered_by, trigger=trigger)
+    return sync_run_dispatch(run=run, researcher_ids=sorted(set(researcher_ids)), units=units)
