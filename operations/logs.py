@@ -75,8 +75,9 @@ def request_id_from(header: str | None) -> str:
 
 
 class RequestContextMiddleware:
-    """Sets the log context of a request: its id, and the institutional ID it is about (the
-    signed-in researcher, or the one an API path names)."""
+    """Sets the log context of a request: its id (first of all middleware, so every line of the
+    request has it), and the institutional ID it is about (the one an API path names, or the
+    signed-in researcher), known once the view is chosen."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -85,9 +86,6 @@ class RequestContextMiddleware:
         request.request_id = request_id_from(request.META.get("HTTP_X_REQUEST_ID"))
         tokens = [request_id_var.set(request.request_id), institutional_id_var.set("")]
         try:
-            user = getattr(request, "user", None)
-            if user is not None and user.is_authenticated:
-                institutional_id_var.set(user.get_username())
             response = self.get_response(request)
         finally:
             institutional_id_var.reset(tokens[1])
@@ -96,9 +94,13 @@ class RequestContextMiddleware:
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        """After the other middleware signed the user in: the ID the path names, else theirs."""
         named = view_kwargs.get("institutional_id")
+        user = getattr(request, "user", None)
         if named:
             institutional_id_var.set(str(named)[:150])
+        elif user is not None and getattr(user, "pk", None) and user.is_authenticated:
+            institutional_id_var.set(user.get_username())
         return None
 
 

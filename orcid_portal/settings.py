@@ -119,13 +119,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "operations.logs.RequestContextMiddleware",  # request id and institutional ID in every log line
     "operations.middleware.RequestGuardMiddleware",  # NUL bytes -> 400; no CSRF for bearer-key API calls
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.RemoteUserHeaderMiddleware",
-    "operations.logs.RequestContextMiddleware",  # request id and institutional ID in every log line
     "units.middleware.ApiAuditMiddleware",  # one audit event per campus API call
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
