@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 
 from orcid_client.organizations import SOURCES, Organization
+from orcid_client.text import clean_text
 
 
 class Section(models.TextChoices):
@@ -73,7 +74,7 @@ class Affiliation(models.Model):
 
     def organization(self) -> Organization:
         """The organisation written to ORCID: the row's own, or the institution's."""
-        if not self.org_name:
+        if not clean_text(self.org_name):
             from orcid_client.organizations import institution
 
             return institution()
