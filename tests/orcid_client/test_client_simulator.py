@@ -204,8 +204,13 @@ def test_another_sources_item_is_listed_but_not_ours_to_change(client, record, o
     [summary] = client.works_read(orcid=orcid, access_token=token)
     assert summary.put_code == theirs["put_code"]
     assert not summary.is_from_client(client.client_id)
-    with pytest.raises(errors.NotSource):
+    # ORCID compares first: the same body is 403 9014 (WorkManagerImpl.updateWork), a changed
+    # one 403 9010 (checkSourceAndThrow). Either way the item is not ours to change.
+    with pytest.raises(errors.Forbidden) as unchanged:
         client.work_update(orcid=orcid, access_token=token, put_code=theirs["put_code"], body=work_json("10.1234/theirs"))
+    assert unchanged.value.error_code == 9014
+    with pytest.raises(errors.NotSource):
+        client.work_update(orcid=orcid, access_token=token, put_code=theirs["put_code"], body=work_json("10.1234/other"))
     # Other sources' items with the same DOI do not block ours: ORCID groups them.
     assert client.work_create(orcid=orcid, access_token=token, body=work_json("10.1234/theirs")) > 0
 
