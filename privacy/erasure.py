@@ -112,5 +112,5 @@ def researcher_erase(*, researcher, withdraw_items: bool, requested_by: str = "e
             token_revoked=withdrawal.token_revoked,
             rows_deleted={label: count for label, count in sorted(deleted.items()) if count},
         )
-    logger.info("Erasure %s done: %d rows deleted", event.reference, sum(deleted.values()))
+    logger.info("Erasure event %s: %d rows deleted", event.pk, sum(deleted.values()))
     return event
