@@ -239,11 +239,13 @@ class SimulatorApp(ActivityRoutes, NotificationRoutes, OAuthRoutes, ResearcherRo
             client = self._calling_client(request)
             if client is not None:
                 error.params["clientName"] = client.name
+        headers = error.headers or None  # a deprecated record's Location
         if self._wants_json(request):
-            return Response(json.dumps(error.body()), error.status, content_type=self._content_type(request))
+            return Response(json.dumps(error.body()), error.status, headers=headers,
+                            content_type=self._content_type(request))
         element = rendering.error_element(error)
         body = etree.tostring(element, xml_declaration=True, encoding="UTF-8", standalone=True)
-        return Response(body, error.status, content_type=self._content_type(request))
+        return Response(body, error.status, headers=headers, content_type=self._content_type(request))
 
     def _parse_body(self, request: Request, root: tuple[str, str]) -> tuple[etree._Element, str]:
         """The request body as an XML element of `root` (XML as sent, JSON converted) and its

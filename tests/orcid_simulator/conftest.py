@@ -24,7 +24,8 @@ class Api:
     session: requests.Session
 
     def call(self, method: str, path: str, body: bytes | str | dict | None = None, *, token: str | None = "default",
-             content_type: str | None = None, accept: str = JSON, orcid: str | None = None) -> requests.Response:
+             content_type: str | None = None, accept: str = JSON, orcid: str | None = None,
+             allow_redirects: bool = True) -> requests.Response:
         headers = {"Accept": accept}
         token = self.token if token == "default" else token
         if token:
@@ -37,7 +38,8 @@ class Api:
             data = body.encode() if isinstance(body, str) else body
             headers["Content-Type"] = content_type or XML
         target = f"{self.url}/v3.0/{orcid or self.orcid}/{path.lstrip('/')}".rstrip("/")
-        return self.session.request(method, target, data=data, headers=headers, timeout=10)
+        return self.session.request(method, target, data=data, headers=headers, timeout=10,
+                                    allow_redirects=allow_redirects)
 
     def post_work(self, body, **kwargs) -> requests.Response:
         return self.call("POST", "work", body, **kwargs)
