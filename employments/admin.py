@@ -1,5 +1,3 @@
-import io
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
@@ -12,7 +10,7 @@ from units.permissions import UnitScopedAdminMixin, user_unit_ids
 from .eligibility import employment_eligibility
 from .forms import EmploymentsImportForm
 from .models import Employment
-from .services import COLUMNS, employments_import
+from .importers import COLUMNS, EMPLOYMENTS, employments_import
 
 MAX_SHOWN_ERRORS = 500
 
@@ -54,17 +52,16 @@ class EmploymentAdmin(UnitScopedAdminMixin, ConsentAdminMixin, admin.ModelAdmin)
             try:
                 report = employments_import(
                     unit=unit,
-                    lines=io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline=""),
+                    stream=upload.file,
                     prune=not form.cleaned_data["partial"],
                     allow_mass_removal=form.cleaned_data["allow_mass_removal"],
                 )
             except ValidationError as error:
                 messages.error(request, f"{upload.name}: {' '.join(error.messages)}")
-            except UnicodeDecodeError:
-                messages.error(request, f"{upload.name} is not UTF-8 text; save it as UTF-8 CSV.")
             else:
                 level = messages.WARNING if report.rejected or report.prune_refused else messages.SUCCESS
-                messages.add_message(request, level, f"{upload.name} into {unit.code}: {report.summary()}")
+                summary = report.summary(EMPLOYMENTS.summary_fields)
+                messages.add_message(request, level, f"{upload.name} into {unit.code}: {summary}")
                 if report.prune_refused:
                     messages.warning(request, report.prune_refused)
         context = {

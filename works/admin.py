@@ -3,8 +3,6 @@ same import as `manage.py import_works`)."""
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
@@ -12,14 +10,14 @@ from django.urls import path, reverse
 
 from accounts.consent_admin import ConsentAdminMixin
 from putcodes.admin import sync_selected_owners
+from units.importing import import_stream
 from units.models import Unit
 from units.permissions import UnitScopedAdminMixin, user_unit_ids
 
 from .forms import WorksImportForm
-from .importers import ImportFileError, file_format, iter_csl_json, iter_csv
+from .importers import WORKS, ImportFileError, file_format
 from .models import Work
 from .orcid_serialization import work_to_json
-from .services import works_import
 
 # Rejected rows shown on the result page; the count covers all of them.
 MAX_SHOWN_ERRORS = 500
@@ -73,19 +71,12 @@ class WorkAdmin(UnitScopedAdminMixin, ConsentAdminMixin, admin.ModelAdmin):
             unit = form.cleaned_data["unit"]
             upload = form.cleaned_data["file"]
             try:
-                if file_format(upload.name) == "csv":
-                    stream = io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline="")
-                    entries = iter_csv(stream)
-                else:
-                    entries = iter_csl_json(upload.file)
-                result = works_import(unit=unit, entries=entries)
+                result = import_stream(kind=WORKS, unit=unit, stream=upload.file, fmt=file_format(upload.name))
             except ImportFileError as exc:
                 messages.error(request, f"{upload.name}: {exc}")
-            except UnicodeDecodeError:
-                messages.error(request, f"{upload.name} is not UTF-8 text; save it as UTF-8 CSV.")
             else:
                 level = messages.SUCCESS if not result.rejected else messages.WARNING
-                messages.add_message(request, level, f"{upload.name} into {unit.code}: {result.summary}")
+                messages.add_message(request, level, f"{upload.name} into {unit.code}: {result.summary()}")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

@@ -1,8 +1,8 @@
 """Reading the units' files of works: CSV and CSL-JSON (CONTRACT §3), one entry at a time.
 
-Parsing only: each entry becomes a validated, normalised `WorkData`, or a `RowInvalid` with a
-reason a librarian can act on. Writing is `works.services.works_import`. Both readers stream:
-neither holds the file in memory, so a 100,000-row file imports in bounded memory.
+Each entry becomes a validated, normalised `WorkData`, or a `RowInvalid` with a reason a
+librarian can act on. Reading, limits, the upsert and the report are the importer framework's
+(units/importing): this module declares the works kind, `WORKS`, to it (issue 10).
 
 Normalisation (with idutils and python-stdnum, see orcid_client.identifiers): DOIs to their bare
 lower-case `10.…` form whatever the spelling, PMIDs to digits, PMCIDs to `PMC…`, ISBNs to the
@@ -13,7 +13,6 @@ of contributors checked by their checksum.
 from __future__ import annotations
 
 import calendar
-import csv
 import hashlib
 import io
 import json
@@ -22,8 +21,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from typing import IO
 
-import ijson
-
 from orcid_client.identifiers import (
     InvalidIdentifier,
     clean_external_id,
@@ -31,8 +28,24 @@ from orcid_client.identifiers import (
     external_id_relationship,
 )
 
-from .models import WorkType
+from units.importing import (
+    Entry,
+    ImportFileError,
+    ImportKind,
+    ImportLimits,
+    RowInvalid,
+    RowOutcome,
+    entries_parse,
+    file_format,
+    kind_register,
+    read_csv,
+    read_json,
+)
+
+from .models import Work, WorkType
 from .orcid_serialization import CONTRIBUTOR_ROLES, clean_text
+
+__all__ = ["WORKS", "Entry", "ImportFileError", "RowInvalid", "WorkData", "file_format", "iter_csl_json", "iter_csv"]
 
 CSV_COLUMNS = (
     "institutional_id", "local_id", "title", "subtitle", "type", "publication_date", "journal", "doi", "pmid",
@@ -106,14 +119,6 @@ _USERNAME = re.compile(r"^[\w.@+-]{1,150}$")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
-class RowInvalid(ValueError):
-    """An entry that cannot be imported; the message is the reason."""
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read (wrong header, not CSV/JSON, unknown extension)."""
-
-
 @dataclass
 class WorkData:
     """One work as the unit describes it, validated and normalised."""
@@ -139,16 +144,6 @@ class WorkData:
         # A plain dict of the fields (dataclasses.asdict deep-copies, which is most of the cost).
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One entry read from a file: where it is (`line`, or item number for JSON) and what it is."""
-
-    where: str
-    number: int
-    data: WorkData | None
-    error: str = ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -331,53 +326,6 @@ def parse_csv_row(row: dict) -> WorkData:
     )
 
 
-def count_csv_rows(path) -> int:
-    """Rows in a CSV file (newlines less the header), for the progress bar; cheap, approximate
-    when cells hold newlines."""
-    count = 0
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            count += block.count(b"\n")
-    return max(count - 1, 0)
-
-
-def iter_csv(stream: IO[str]) -> Iterator[Entry]:
-    """Entries of a CSV text stream. The header is line 1; each entry carries the line it starts on,
-    as an editor shows it. Raises ImportFileError when the header lacks a required column."""
-    reader = csv.reader(stream)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportFileError("the file is empty") from None
-    except csv.Error as exc:
-        raise ImportFileError(f"the file is not CSV: {exc}") from None
-    columns = [name.strip().lstrip("\ufeff").lower() for name in header]
-    missing = [name for name in CSV_REQUIRED_COLUMNS if name not in columns]
-    if missing:
-        raise ImportFileError(
-            f"the header lacks the column(s) {', '.join(missing)}; expected: {', '.join(CSV_COLUMNS)}"
-        )
-    last_line = reader.line_num
-    while True:
-        start = last_line + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            last_line = reader.line_num
-            yield Entry(where=f"line {start}", number=start, data=None, error=f"not valid CSV: {exc}")
-            continue
-        last_line = reader.line_num
-        if not any(cell.strip() for cell in cells):
-            continue
-        row = dict(zip(columns, cells))
-        try:
-            yield Entry(where=f"line {start}", number=start, data=parse_csv_row(row))
-        except RowInvalid as exc:
-            yield Entry(where=f"line {start}", number=start, data=None, error=str(exc))
-
-
 # --------------------------------------------------------------------------------------------
 # CSL-JSON
 # --------------------------------------------------------------------------------------------
@@ -460,37 +408,57 @@ def parse_csl_item(item) -> WorkData:
     )
 
 
+# --------------------------------------------------------------------------------------------
+# The works kind (units/importing)
+# --------------------------------------------------------------------------------------------
+# Fields an import owns: a re-import may change these, never the researcher's choices.
+IMPORTED_FIELDS = (
+    "title", "subtitle", "work_type", "publication_year", "publication_month", "publication_day", "journal_title",
+    "short_description", "external_ids", "url", "contributors", "citation", "citation_type", "public",
+)
+
+
+def work_values(data: WorkData) -> dict:
+    """The Work fields of a parsed row; `source_hash` tells an unchanged row at a glance."""
+    values = {name: getattr(data, name) for name in IMPORTED_FIELDS}
+    values["source_hash"] = data.source_hash()
+    return values
+
+
+def _works_report_line(outcome: RowOutcome) -> str:
+    # The works report as units have parsed it since the start: `line 2: created lib-1`.
+    if outcome.outcome == "rejected":
+        return f"{outcome.where}: rejected: {outcome.reason}"
+    return f"{outcome.where}: {outcome.outcome} {outcome.local_id}"
+
+
+WORKS = kind_register(ImportKind(
+    name="works",
+    label="works",
+    model=Work,
+    columns=CSV_COLUMNS,
+    required_columns=CSV_REQUIRED_COLUMNS,
+    parse_row=lambda cells: parse_csv_row(cells),
+    parse_item=lambda item: parse_csl_item(item),
+    fields=(*IMPORTED_FIELDS, "source_hash"),
+    compare_fields=("source_hash",),
+    values=work_values,
+    prepare=Work.refresh_derived_fields,
+    prepared_fields=("has_self_id", "identifiers_text"),
+    restored_outcome="updated",
+    report_line=_works_report_line,
+    json_label="CSL-JSON",
+))
+
+
+def iter_csv(stream: IO[str]) -> Iterator[Entry]:
+    """Entries of a CSV held as text (tests, small texts): the framework's reader and limits."""
+    data = io.BytesIO(stream.read().encode("utf-8"))
+    return entries_parse(WORKS, read_csv(data, required=CSV_REQUIRED_COLUMNS, expected=CSV_COLUMNS,
+                                         limits=ImportLimits.from_settings()), "csv")
+
+
 def iter_csl_json(stream: IO[bytes]) -> Iterator[Entry]:
-    """Entries of a CSL-JSON file (an array of items, or an object with "items"), streamed with
-    ijson. Entries are numbered from 1 ("item 3"), JSON having no useful line numbers."""
-    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)
-    head = buffered.peek(64)[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"["):
-        prefix = "item"
-    elif head.startswith(b"{"):
-        prefix = "items.item"
-    else:
-        raise ImportFileError("the file is not CSL-JSON (expected an array of items)")
-    number = 0
-    try:
-        for item in ijson.items(buffered, prefix, use_float=True):
-            number += 1
-            try:
-                yield Entry(where=f"item {number}", number=number, data=parse_csl_item(item))
-            except RowInvalid as exc:
-                yield Entry(where=f"item {number}", number=number, data=None, error=str(exc))
-    except ijson.JSONError as exc:
-        raise ImportFileError(f"the file is not valid JSON after item {number}: {exc}") from None
-    if number == 0 and prefix == "items.item":
-        # An object without an "items" array (one bare CSL item, say) was read as no items at all.
-        raise ImportFileError('the file is not CSL-JSON: expected an array of items, or an object with them in "items"')
-
-
-def file_format(name: str) -> str:
-    """'csv' or 'json' from a file name; ImportFileError otherwise."""
-    lowered = str(name).lower()
-    if lowered.endswith(".csv"):
-        return "csv"
-    if lowered.endswith(".json"):
-        return "json"
-    raise ImportFileError("the file must be .csv or .json (CSL-JSON)")
+    """Entries of a CSL-JSON stream (an array of items, or an object with "items"), numbered
+    from 1 ("item 3")."""
+    return entries_parse(WORKS, read_json(stream, limits=ImportLimits.from_settings(), kind_label="CSL-JSON"), "json")

@@ -92,8 +92,11 @@ def test_an_end_date_updates_the_same_item_and_a_removed_row_deletes_it(orcid_si
     assert len(on_record) == 2 and put_code in on_record
     assert "2025" in str(on_record[put_code]["body"])
 
-    # E2 is no longer in HR's file: it is removed from ORCID.
+    # E2 is no longer in HR's file. It ended in 2019, so CONTRACT §3 (changed) leaves it as it
+    # is; with --delete-missing it is removed from ORCID.
     import_hr(tmp_path, "ada,E1,Department of Chemistry,Professor,2019-09-01,2025-06-30")
+    assert researcher_sync(researcher=ada).deleted == 0
+    import_hr(tmp_path, "ada,E1,Department of Chemistry,Professor,2019-09-01,2025-06-30", options=["--delete-missing"])
     counts = researcher_sync(researcher=ada)
 
     assert counts.deleted == 1
