@@ -105,11 +105,4 @@ class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):
 def _revoke_quietly(*tokens: str) -> None:
     """Give back a grant the portal will not use (best effort): its access token, then its
     refresh token (ORCID's /oauth/revoke takes either and answers 200 for one already dead)."""
-    from orcid_client.errors import OrcidError
-
-    client = services._client()
-    for token in [t for t in tokens if t]:
-        try:
-            client.token_revoke(token=token)
-        except OrcidError as error:
-            logger.warning("Could not revoke an unused ORCID grant: %s", type(error).__name__)
+    services.connection_grant_return(tokens=tokens)

@@ -1,7 +1,6 @@
 from django.contrib import admin, messages
 
 from orcid_client.errors import OrcidError
-from putcodes.admin import sync_selected_connections
 
 from . import services
 from .models import ConnectionEvent, OrcidConnection
@@ -45,7 +44,8 @@ class OrcidConnectionAdmin(admin.ModelAdmin):
     )
     fields = readonly_fields
     inlines = [ConnectionEventInline]
-    actions = ["refresh_tokens_now", sync_selected_connections]
+    # "sync_selected_connections" is the sync's site-wide action (putcodes.admin), by name.
+    actions = ["refresh_tokens_now", "sync_selected_connections"]
 
     @admin.display(description="Access token")
     def access_token_state(self, obj):

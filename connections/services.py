@@ -62,9 +62,32 @@ class InsufficientScopes(ConnectionRefused):
 
 def _client():
     # Imported here so that the models and selectors load without the HTTP stack.
-    from orcid_client.client import OrcidClient
+    from orcid_client.client import default_client
 
-    return OrcidClient()
+    return default_client()
+
+
+def connection_code_exchange(*, code: str, redirect_uri: str):
+    """Exchange an OAuth authorization code for ORCID's token answer (`OrcidToken`); raises
+    `OrcidError` when ORCID refuses it (for the allauth provider)."""
+    return _client().token_from_code(code=code, redirect_uri=redirect_uri)
+
+
+def connection_record_name(*, orcid: str, access_token: str) -> str:
+    """The name on the record as ORCID shows it ("" when none); raises `OrcidError` (for the
+    allauth provider, which reads the record once to check that a fresh grant works)."""
+    return _client().record_read(orcid=orcid, access_token=access_token).name or ""
+
+
+def connection_grant_return(*, tokens) -> None:
+    """Give back a grant the portal will not use (best effort): each of its tokens (ORCID's
+    /oauth/revoke takes an access or a refresh token and answers 200 for one already dead)."""
+    client = _client()
+    for token in [t for t in tokens if t]:
+        try:
+            client.token_revoke(token=token)
+        except OrcidError as error:
+            logger.warning("Could not revoke an unused ORCID grant: %s", type(error).__name__)
 
 
 def _event(connection: OrcidConnection, kind: str, *, detail: str = "", actor=None) -> ConnectionEvent:
@@ -381,13 +404,13 @@ class DisconnectResult:
 
 
 def _withdraw_items(*, user) -> int:
-    """Delete the institution's items from the researcher's record, through the sync ledger."""
-    try:
-        from putcodes.services import researcher_withdraw_items
-    except ImportError:  # the ledger is not installed: there is nothing the portal wrote
-        logger.warning("putcodes.services.researcher_withdraw_items is not available; no items withdrawn")
-        return 0
-    return researcher_withdraw_items(researcher=user)
+    """Delete the institution's items from the researcher's record. The sync (putcodes, a
+    layer above) answers `items_withdraw_requested`; its errors (`OrcidError`) propagate.
+    Without a listener nothing was written by the portal: 0."""
+    from .signals import items_withdraw_requested
+
+    responses = items_withdraw_requested.send(sender=OrcidConnection, user=user)
+    return sum(int(count or 0) for _, count in responses)
 
 
 def connection_disconnect(*, connection: OrcidConnection, remove_items: bool, actor=None) -> DisconnectResult:

@@ -6,3 +6,8 @@ from django.dispatch import Signal
 
 # The signed-in `user` denied the portal access on ORCID's consent page (OAuth access_denied).
 connection_declined = Signal()
+
+# Asked by `connection_disconnect(remove_items=True)`: delete the items the institution put on
+# `user`'s record. The sync (putcodes) answers with how many it removed; its `OrcidError`s
+# propagate to the caller (Signal.send, not send_robust), which keeps the connection then.
+items_withdraw_requested = Signal()

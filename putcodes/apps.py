@@ -8,6 +8,7 @@ class PutcodesConfig(AppConfig):
     verbose_name = "ORCID sync (PUT codes)"
 
     def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects them)
         from .schedule import _post_migrate
 
         # After migrate (and test-database flushes), make sure the named sync entry exists.

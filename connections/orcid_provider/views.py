@@ -16,13 +16,9 @@ from django.conf import settings
 
 from orcid_client.errors import OrcidError
 
+from .. import services
+
 logger = logging.getLogger(__name__)
-
-
-def _client():
-    from orcid_client.client import OrcidClient
-
-    return OrcidClient()
 
 
 class OrcidOAuth2Adapter(OAuth2Adapter):
@@ -40,7 +36,7 @@ class OrcidOAuth2Adapter(OAuth2Adapter):
         """Exchange the code through the one ORCID client (timeouts, retries, typed errors)."""
         code = get_request_param(self.request, "code")
         try:
-            token = _client().token_from_code(code=code, redirect_uri=client.callback_url)
+            token = services.connection_code_exchange(code=code, redirect_uri=client.callback_url)
         except OrcidError as error:
             # The error text is already redacted by orcid_client; keep the code out of it too.
             logger.warning("ORCID refused the authorization code exchange: %s %s", type(error).__name__, error.status)
@@ -68,8 +64,7 @@ class OrcidOAuth2Adapter(OAuth2Adapter):
             # and to take the name as the record shows it. Best effort: the token answer
             # already carries the iD and a name.
             try:
-                record = _client().record_read(orcid=orcid, access_token=token.token)
-                name = record.name or name
+                name = services.connection_record_name(orcid=orcid, access_token=token.token) or name
             except OrcidError as error:
                 logger.warning("Could not read the ORCID record %s after connecting: %s", orcid, error)
         extra_data = {"orcid": orcid, "name": name}
