@@ -16,6 +16,7 @@ from django.utils import timezone
 from orcid_client.client import default_client
 from orcid_portal.tasks_mode import tasks_run_in_process
 
+from .. import signals
 from ..models import SyncRun
 from .counts import SyncCounts, failure_note
 from .load import researchers_plans
@@ -41,20 +42,24 @@ def sync_run_start(
 
 def sync_run_finish(*, run: SyncRun, note: str = "", failed: bool = False) -> SyncRun:
     """Close the run (end time, status) and return it fresh from the database."""
-    SyncRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(
+    closed = SyncRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(
         finished_at=timezone.now(),
         status=SyncRun.Status.FAILED if failed else SyncRun.Status.FINISHED,
         note=note[:2000],
     )
     run.refresh_from_db()
+    if closed:  # once per run, by whichever process closed it (operations' alerts listen)
+        signals.sync_run_finished.send(sender=SyncRun, run=run)
     return run
 
 
 def sync_run_researcher_done(*, run_id: int) -> None:
     """After a researcher task of a fanned-out run: the last one closes the run."""
-    SyncRun.objects.filter(
+    closed = SyncRun.objects.filter(
         pk=run_id, finished_at__isnull=True, researchers_done__gte=F("researchers_total")
     ).update(finished_at=timezone.now(), status=SyncRun.Status.FINISHED)
+    if closed:
+        signals.sync_run_finished.send(sender=SyncRun, run=SyncRun.objects.get(pk=run_id))
 
 
 def _run_scope(run: SyncRun, researcher_ids, units) -> tuple[list[int], Any]:
