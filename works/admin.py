@@ -9,7 +9,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from accounts.consent_admin import ConsentAdminMixin
-from putcodes.admin import sync_selected_owners
 from units.importing import import_stream
 from units.models import Unit
 from units.permissions import UnitScopedAdminMixin, user_unit_ids
@@ -36,7 +35,7 @@ class WorkAdmin(UnitScopedAdminMixin, ConsentAdminMixin, admin.ModelAdmin):
                        "orcid_preview")
     date_hierarchy = "created_at"
     change_list_template = "works/admin_change_list.html"
-    actions = [sync_selected_owners]
+    actions = ["sync_selected_owners"]  # the sync's site-wide action (putcodes.admin), by name
 
     @admin.display(description="title", ordering="title")
     def title_short(self, obj: Work) -> str:
