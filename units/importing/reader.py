@@ -251,9 +251,11 @@ def read_json(stream: IO[bytes], *, limits: ImportLimits, kind_label: str = "JSO
     try:
         yield from items.read(ijson.basic_parse(buffered, use_float=True))
     except ijson.JSONError as exc:
-        reason = str(exc).split("\n", 1)[0].strip().removeprefix("b'").removeprefix('b"') or "it ends too soon"
+        # yajl's message quotes the bytes around the error (the file's content): keep its first line.
+        reason = str(exc).removeprefix("b'").removeprefix('b"').replace("\\n", "\n").split("\n", 1)[0].strip()
         done = items.complete
         before = f"items 1 to {done} were imported, nothing after" if done else "nothing was imported"
+        reason = reason or "it ends too soon"
         raise ImportFileError(f"the file is not valid JSON after item {done} ({reason[:120]}); {before}") from None
     if items.number == 0 and item_depth == 2 and not items.saw_items_key:
         raise ImportFileError(
