@@ -96,3 +96,40 @@ class ApiAuditEvent(models.Model):
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["token_disclosed", "at"])]
+
+
+class ImportJob(models.Model):
+    """A unit's file imported in the background (the admin's upload), with its progress and
+    report, so that no file's size times out a web worker (issue 11). The state changes only
+    through units/importing/jobs.py's transitions."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="import_jobs")
+    kind = models.CharField(max_length=40, help_text="The import kind (works, employments, ...).")
+    file = models.FileField(upload_to="imports/%Y/%m/", max_length=300)
+    file_name = models.CharField(max_length=255)
+    options = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED, db_index=True)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True, help_text="The import's counts, once done.")
+    rejected = models.JSONField(default=list, blank=True, help_text="The first rejected rows, for the page.")
+    report = models.TextField(blank=True, help_text="The rejected rows and what the snapshot did, one per line.")
+    error = models.TextField(blank=True, help_text="Why the file was refused or the job failed.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import {self.pk} into {self.unit.code}: {self.file_name}"
