@@ -5,7 +5,7 @@ results}`, `?limit=` (default 500, at most 5,000) and `?offset=`. Audited like e
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
@@ -23,13 +23,18 @@ class InvitationPagination(LimitOffsetPagination):
     max_limit = 5000
 
 
+STATUS_FIELD = serializers.ChoiceField(choices=Invitation.Status.choices)
+
+
 class InvitationSerializer(serializers.ModelSerializer):
     status = serializers.SerializerMethodField()
 
     class Meta:
         model = Invitation
         fields = ["institutional_id", "email", "status", "sent_at", "reminders", "connected_at"]
+        read_only_fields = fields
 
+    @extend_schema_field(STATUS_FIELD)
     def get_status(self, obj: Invitation) -> str:
         # A link that ran out is expired even before the reminder run records it.
         if obj.status in Invitation.OPEN_STATUSES and obj.expires_at <= timezone.now():
@@ -56,6 +61,7 @@ class InvitationsView(ListAPIView):
         parameters=[OpenApiParameter("unit", str, OpenApiParameter.QUERY, required=False,
                                      description="The unit's code; only the key's own unit (the default).")],
         responses={
+            200: InvitationSerializer(many=True),
             401: OpenApiResponse(ErrorSerializer, description="No valid API key."),
             403: OpenApiResponse(ErrorSerializer, description="Not a unit key with the invitations:read scope."),
             404: OpenApiResponse(ErrorSerializer, description="Not the key's unit."),
