@@ -16,4 +16,4 @@ class OperationsConfig(AppConfig):
         observer_add(metrics.ORCID_CALLS_OBSERVER)
         observer_add(alerts.ORCID_OUTAGE_OBSERVER)
         alerts.connect_signals()
-        logs.connect_celery_signals()
+        logs.connect_signals()

@@ -5,8 +5,8 @@ answered back in `X-Request-ID`; each Celery task runs under its task id. Both, 
 researcher's institutional ID when the request or task is about one, go into every log
 record (`ContextFilter`), so the plain format can show them and the JSON format always does.
 
-The JSON line is redacted as a whole after it is made (`JsonFormatter`): a token can never
-reach the log through an `extra` field or a traceback either.
+Every value of the JSON line is redacted before it is written (`JsonFormatter`): a token can
+never reach the log through an `extra` field or a traceback either.
 """
 
 from __future__ import annotations
@@ -65,9 +65,28 @@ class JsonFormatter(_LibraryJsonFormatter):
         for name in ("request_id", "task_id", "institutional_id"):
             if not hasattr(record, name):
                 setattr(record, name, "")
-        line = super().format(record)
-        keep = frozenset(v for v in (record.task_id, getattr(record, "request_id", "")) if v)
-        return redact(line, keep=keep)
+        self._keep = frozenset(v for v in (record.task_id, record.request_id) if v)
+        return super().format(record)
+
+    def process_log_record(self, log_data):
+        """Every string value masked (the message, `extra` fields, the traceback), before the
+        line is serialised: the ids of this record are kept though they may look like tokens."""
+        keep = getattr(self, "_keep", frozenset())
+        return {key: _redacted(value, keep) for key, value in super().process_log_record(log_data).items()}
+
+
+def _redacted(value, keep: frozenset[str]):
+    if isinstance(value, str):
+        return redact(value, keep=keep)
+    if isinstance(value, dict):
+        return {k: _redacted(v, keep) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redacted(v, keep) for v in value]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    # Anything else (Django's `request` extra, an exception) as its text, masked too: the JSON
+    # encoder would otherwise write its repr, path and query included, unmasked.
+    return redact(str(value), keep=keep)
 
 
 def request_id_from(header: str | None) -> str:
@@ -83,25 +102,31 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # Set, not reset on the way out: Django logs the request's 4xx/5xx after the last
+        # middleware returned; `request_finished` (connect_request_signals) clears them.
         request.request_id = request_id_from(request.META.get("HTTP_X_REQUEST_ID"))
-        tokens = [request_id_var.set(request.request_id), institutional_id_var.set("")]
-        try:
-            response = self.get_response(request)
-        finally:
-            institutional_id_var.reset(tokens[1])
-            request_id_var.reset(tokens[0])
+        request_id_var.set(request.request_id)
+        institutional_id_var.set("")
+        response = self.get_response(request)
+        if not institutional_id_var.get():  # no view ran (a 404), or it named nobody
+            _set_user(request)
         response["X-Request-ID"] = request.request_id
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         """After the other middleware signed the user in: the ID the path names, else theirs."""
         named = view_kwargs.get("institutional_id")
-        user = getattr(request, "user", None)
         if named:
             institutional_id_var.set(str(named)[:150])
-        elif user is not None and getattr(user, "pk", None) and user.is_authenticated:
-            institutional_id_var.set(user.get_username())
+        else:
+            _set_user(request)
         return None
+
+
+def _set_user(request) -> None:
+    user = getattr(request, "user", None)
+    if user is not None and getattr(user, "pk", None) and user.is_authenticated:
+        institutional_id_var.set(user.get_username())
 
 
 def _task_started(task_id=None, task=None, args=None, kwargs=None, **_):
@@ -114,7 +139,15 @@ def _task_ended(**_):
     institutional_id_var.set("")
 
 
-def connect_celery_signals() -> None:
+def _request_finished(**_):
+    request_id_var.set("")
+    institutional_id_var.set("")
+
+
+def connect_signals() -> None:
+    from django.core.signals import request_finished
+
+    request_finished.connect(_request_finished, dispatch_uid="operations.logs.request_finished")
     from celery.signals import task_postrun, task_prerun
 
     task_prerun.connect(_task_started, weak=False, dispatch_uid="operations.logging.task_prerun")
