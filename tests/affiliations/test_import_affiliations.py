@@ -188,3 +188,15 @@ def test_a_file_without_the_section_column_is_refused_whole(ada, tmp_path):
     with pytest.raises(CommandError, match="affiliation-section"):
         call_command("import_affiliations", str(file), "--unit", "registry", stdout=io.StringIO(),
                      stderr=io.StringIO())
+
+
+def test_the_mass_change_guard_applies_to_endings(ada, tmp_path):
+    services = [row("service", f"Reviewer {n}", "2020", local_id=f"S{n}") for n in range(12)]
+    import_file(tmp_path, services)
+    with pytest.raises(CommandError, match="allow-mass-removal"):
+        import_file(tmp_path, services[:1], "--snapshot")  # would end 11 of 12
+    assert not Affiliation.objects.filter(end_year__isnull=False).exists()
+    output = import_file(tmp_path, services[:1], "--snapshot", "--allow-mass-removal")
+    assert "ended (no longer in the file): S1, S10, S11, S2" in output
+    assert Affiliation.objects.filter(end_year__isnull=False).count() == 11
+    assert not Affiliation.objects.filter(removed_at__isnull=False).exists()
