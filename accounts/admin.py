@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from . import consent_admin  # noqa: F401  (registers the approval history)
 from .models import User
 
 
@@ -8,4 +9,3 @@ from .models import User
 class PortalUserAdmin(UserAdmin):
     list_display = ("username", "first_name", "last_name", "email", "is_staff", "is_active", "last_login")
     search_fields = ("username", "first_name", "last_name", "email")
-from . import consent_admin  # noqa: F401  (registers the approval history)

@@ -49,3 +49,41 @@ def test_when_the_proxy_stops_sending_the_header_the_session_ends(client, settin
     client.get(reverse("dashboard"), HTTP_X_REMOTE_USER="ada")
     response = client.get(reverse("dashboard"))
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("value", ["x" * 151, "../../etc", "a,b", "ada smith", "", "ada\tb", "-ada"])
+def test_a_header_value_that_is_not_an_institutional_id_is_refused_and_makes_no_account(client, settings, value):
+    settings.PORTAL_REMOTE_USER_HEADER = "X-Remote-User"
+    settings.DEBUG = False
+    users_before = get_user_model().objects.count()
+    response = client.get(reverse("dashboard"), HTTP_X_REMOTE_USER=value)
+    assert response.status_code == 403
+    assert get_user_model().objects.count() == users_before
+
+
+def test_the_pattern_is_configurable(client, settings):
+    settings.PORTAL_REMOTE_USER_HEADER = "X-Remote-User"
+    settings.PORTAL_REMOTE_USER_PATTERN = r"[a-z]{2,8}[0-9]*"
+    assert client.get(reverse("dashboard"), HTTP_X_REMOTE_USER="ada@example.edu").status_code == 403
+    assert client.get(reverse("dashboard"), HTTP_X_REMOTE_USER="ada42").status_code == 200
+
+
+def test_with_sso_password_sign_in_is_off(client, settings):
+    settings.PORTAL_REMOTE_USER_HEADER = "X-Remote-User"
+    settings.PORTAL_BREAK_GLASS_LOGIN = False
+    UserFactory(username="root", password="correct horse", is_staff=True, is_superuser=True)
+    for path in (reverse("login"), "/admin/login/"):
+        assert client.get(path).status_code == 403
+        assert client.post(path, {"username": "root", "password": "correct horse"}).status_code == 403
+    assert "_auth_user_id" not in client.session
+
+
+def test_break_glass_keeps_password_sign_in_for_staff_only(client, settings):
+    settings.PORTAL_REMOTE_USER_HEADER = "X-Remote-User"
+    settings.PORTAL_BREAK_GLASS_LOGIN = True
+    UserFactory(username="ada", password="correct horse")
+    UserFactory(username="root", password="correct horse", is_staff=True, is_superuser=True)
+    refused = client.post(reverse("login"), {"username": "ada", "password": "correct horse"})
+    assert refused.status_code == 200 and "institutional login" in refused.content.decode()
+    ok = client.post("/admin/login/", {"username": "root", "password": "correct horse", "next": "/admin/"})
+    assert ok.status_code == 302 and ok["Location"] == "/admin/"
