@@ -15,17 +15,17 @@ organisation, hashed into a local_id.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
 from itertools import islice
 
+from employments.importers import employment_end
 from employments.services import fuzzy_date_parse, fuzzy_dates_in_order
 from orcid_client import text
 from orcid_client.identifiers import ORCID_IDENTIFIER_TYPES
 from orcid_client.organizations import InvalidOrganization, organization_clean
-from units.importing import REMOVE, Ending, ImportKind, ParsedRow, RowInvalid, kind_register
+from units.importing import Ending, ImportKind, ParsedRow, RowInvalid, kind_register
 
 from .models import Affiliation, Section
 
@@ -180,19 +180,9 @@ def affiliation_parse_row(cells: dict) -> AffiliationRow:
     return AffiliationRow(local_id=local_id, values=values, institutional_id=iid, email=email, section=section)
 
 
-def item_end(values: dict, today: dt.date) -> dict | str | None:
-    """How a snapshot ends an affiliation it no longer lists: its end date becomes the
-    import's date; one already ended by then is left alone; one not begun yet is removed."""
-    end = (values["end_year"], values["end_month"], values["end_day"])
-    if end[0] is not None and tuple(p or 0 for p in end) <= (today.year, today.month, today.day):
-        return None
-    start = (values["start_year"], values["start_month"] or 1, values["start_day"] or 1)
-    if start[0] is not None and start > (today.year, today.month, today.day):
-        return REMOVE
-    return {"end_year": today.year, "end_month": today.month, "end_day": today.day}
-
-
-ENDING = Ending(fields=DATE_FIELDS, end=item_end)
+# As employments leave HR's file (employments.importers.employment_end): the end date becomes
+# the import's date; one already ended is left alone; one not begun yet is removed.
+ENDING = Ending(fields=DATE_FIELDS, end=employment_end)
 MESSAGES = {"moved": "local_id '{local_id}' belongs to another researcher in this unit; an affiliation cannot move "
                      "to another person (give it a new local_id)"}
 
