@@ -1,18 +1,13 @@
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.contrib import admin
 
 from accounts.consent_admin import ConsentAdminMixin
-from units.models import Unit
-from units.permissions import UnitScopedAdminMixin, user_unit_ids
+from units.importing.admin import ImportUploadAdminMixin
+from units.permissions import UnitScopedAdminMixin
 
+from . import importers  # noqa: F401  (registers the employments import kind)
 from .eligibility import employment_eligibility
 from .forms import EmploymentsImportForm
 from .models import Employment
-from .importers import COLUMNS, EMPLOYMENTS, employments_import
-
-MAX_SHOWN_ERRORS = 500
 
 
 def _fuzzy(year, month, day) -> str:
@@ -22,9 +17,15 @@ def _fuzzy(year, month, day) -> str:
 
 
 @admin.register(Employment)
-class EmploymentAdmin(UnitScopedAdminMixin, ConsentAdminMixin, admin.ModelAdmin):
-    consent_kind = "employment"
+class EmploymentAdmin(UnitScopedAdminMixin, ConsentAdminMixin, ImportUploadAdminMixin, admin.ModelAdmin):
     """HR's employments; a unit's staff see only their own unit's."""
+
+    consent_kind = "employment"
+    # The upload (/admin/employments/employment/import/): the importer framework's background job.
+    import_kind = "employments"
+    import_form_class = EmploymentsImportForm
+    import_template = "employments/admin_import.html"
+    import_title = "Import employments"
 
     list_display = ("local_id", "researcher", "unit", "role_title", "department", "start", "end",
                     "approved", "orcid_state", "put_code", "removed_at")
@@ -35,46 +36,9 @@ class EmploymentAdmin(UnitScopedAdminMixin, ConsentAdminMixin, admin.ModelAdmin)
     readonly_fields = ("eligibility", "orcid_state", "put_code", "created_at", "updated_at")
     change_list_template = "employments/admin_change_list.html"
 
-    def get_urls(self):
-        custom = [path("import/", self.admin_site.admin_view(self.import_view), name="employments_employment_import")]
-        return custom + super().get_urls()
-
-    def import_view(self, request):
-        """Upload HR's file into one of the staff member's units; shows the report."""
-        if not self.has_add_permission(request) and not self.has_change_permission(request):
-            raise PermissionDenied
-        ids = user_unit_ids(request.user)
-        units = Unit.objects.all() if ids is None else Unit.objects.filter(pk__in=ids)
-        form = EmploymentsImportForm(request.POST or None, request.FILES or None, units=units)
-        report = None
-        if request.method == "POST" and form.is_valid():
-            unit, upload = form.cleaned_data["unit"], form.cleaned_data["file"]
-            try:
-                report = employments_import(
-                    unit=unit,
-                    stream=upload.file,
-                    prune=not form.cleaned_data["partial"],
-                    allow_mass_removal=form.cleaned_data["allow_mass_removal"],
-                )
-            except ValidationError as error:
-                messages.error(request, f"{upload.name}: {' '.join(error.messages)}")
-            else:
-                level = messages.WARNING if report.rejected or report.prune_refused else messages.SUCCESS
-                summary = report.summary(EMPLOYMENTS.summary_fields)
-                messages.add_message(request, level, f"{upload.name} into {unit.code}: {summary}")
-                if report.prune_refused:
-                    messages.warning(request, report.prune_refused)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": "Import employments",
-            "form": form,
-            "report": report,
-            "columns": ", ".join(COLUMNS),
-            "errors": report.rejected[:MAX_SHOWN_ERRORS] if report else [],
-            "changelist_url": reverse("admin:employments_employment_changelist"),
-        }
-        return TemplateResponse(request, "employments/admin_import.html", context)
+    def import_job_options(self, cleaned_data: dict) -> dict:
+        return {"snapshot": not cleaned_data["partial"], "delete_missing": cleaned_data["delete_missing"],
+                "allow_mass_removal": cleaned_data["allow_mass_removal"]}
 
     @admin.display(description="start")
     def start(self, obj):

@@ -10,10 +10,16 @@ class EmploymentsImportForm(forms.Form):
     file = forms.FileField(help_text="HR's CSV (UTF-8) with the contract's columns.")
     partial = forms.BooleanField(
         required=False, label="Partial file",
-        help_text="Only some of the unit's employments: do not remove the ones the file leaves out (--no-prune).",
+        help_text="Only some of the unit's employments: leave alone the ones the file leaves out (--no-prune).",
+    )
+    delete_missing = forms.BooleanField(
+        required=False, label="Delete missing",
+        help_text="Remove (delete from ORCID) the employments the file leaves out instead of ending them "
+                  "(--delete-missing).",
     )
     allow_mass_removal = forms.BooleanField(
-        required=False, help_text="Remove what the file leaves out even when that is more than half of the unit's employments.",
+        required=False, help_text="End or remove what the file leaves out even when that is more than half of the unit's "
+                  "employments.",
     )
 
     def __init__(self, *args, units=None, **kwargs):
