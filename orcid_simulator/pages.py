@@ -130,16 +130,46 @@ button.plain{color:#222;border-color:#555;background:#fff}
 """
 
 
+# The sections in the order of orcid.org's record page.
+PAGE_SECTIONS = (("employment", "Employment"), ("education", "Education"), ("qualification", "Qualifications"),
+                 ("invited-position", "Invited positions"), ("distinction", "Distinctions"),
+                 ("membership", "Memberships"), ("service", "Services"), ("funding", "Funding"), ("work", "Works"))
+STATE_TEXT = {
+    "locked": "This record is locked: ORCID answers 409 (error 9018) to every call.",
+    "deactivated": "This record is deactivated: its tokens are disabled and ORCID answers 409 (error 9044).",
+}
+
+
+def _notifications(record) -> str:
+    rows = "".join(
+        f"<li><strong>{escape(n.get('subject') or 'Permission request')}</strong> from "
+        f"{escape(n.get('source_name') or '')}: {escape(n.get('intro') or '')} "
+        f"<a href=\"{escape(n.get('authorization_url') or '')}\">Grant permission</a>"
+        + (f" ({len(n['items'])} item(s))" if n.get("items") else "") + "</li>"
+        for n in record.notifications
+    )
+    return f"<h2>Notifications</h2><ul>{rows or '<li>None.</li>'}</ul>"
+
+
+def _state_note(record) -> str:
+    if record.state == "deprecated":
+        text = f"This record is deprecated: its primary record is {record.primary}."
+    else:
+        text = STATE_TEXT.get(record.state, "")
+    return f'<p role="status" class="error">{escape(text)}</p>' if text else ""
+
+
 def _item_title(item) -> str:
     from orcid_simulator.schema import NS
 
     body = item.body
-    if item.kind == "work":
-        return (body.findtext("work:title/common:title", "", NS) or "").strip() or "(untitled)"
+    if item.kind in ("work", "funding"):
+        title = body.findtext(f"{item.kind}:title/common:title", "", NS) or ""
+        return title.strip() or "(untitled)"
     role = (body.findtext("common:role-title", "", NS) or "").strip()
     department = (body.findtext("common:department-name", "", NS) or "").strip()
     organisation = (body.findtext("common:organization/common:name", "", NS) or "").strip()
-    return ", ".join(part for part in (role, department, organisation) if part) or "(employment)"
+    return ", ".join(part for part in (role, department, organisation) if part) or f"({item.kind})"
 
 
 def _item_ids(item) -> str:
@@ -153,7 +183,7 @@ def record_page(*, record, items, trusted: list[tuple[str, str]], message: str =
     delete an item, change its visibility, revoke a trusted organisation's access."""
     base = f"/{escape(record.orcid)}/researcher"
     sections = []
-    for kind, heading in (("work", "Works"), ("employment", "Employment")):
+    for kind, heading in PAGE_SECTIONS:
         rows = []
         for item in (i for i in items if i.kind == kind):
             visibility_forms = "".join(
@@ -187,7 +217,9 @@ def record_page(*, record, items, trusted: list[tuple[str, str]], message: str =
         f"<h1>{escape(record.name) or 'Unnamed researcher'}</h1>"
         f"<p><code>{escape(record.orcid)}</code> · <a href=\"/\">all records</a></p>"
         + (f'<p role="status" class="note">{escape(message)}</p>' if message else "")
+        + _state_note(record)
         + "".join(sections)
+        + _notifications(record)
         + f"<h2>Trusted organizations</h2><ul>{trusted_rows or '<li>None.</li>'}</ul>"
         + "<p class=\"note\">The actions here are the researcher's own, as on orcid.org: a deletion or "
           "a visibility change notifies registered webhooks; revoking access leaves the organisation "

@@ -92,3 +92,33 @@ def error_code(response: requests.Response) -> int | None:
         return response.json().get("error-code")
     except ValueError:
         return None
+
+
+def affiliation_json(kind: str = "education", **extra) -> dict:
+    """A valid affiliation of any of the seven sections (same fields as an employment)."""
+    body = employment_json(**extra)
+    if kind in ("distinction", "invited-position", "membership", "qualification", "service"):
+        body["role-title"] = f"{kind.replace('-', ' ').title()} holder"
+    return body
+
+
+def funding_json(grant: str = "GRANT-1", **extra) -> dict:
+    """A minimal valid funding: title, type, a `self` grant number and a known funder (NSF)."""
+    body = {
+        "type": "grant",
+        "title": {"title": {"value": "The analytical engine, revisited"}},
+        "amount": {"value": "250000", "currency-code": "USD"},
+        "start-date": {"year": {"value": "2021"}},
+        "end-date": {"year": {"value": "2024"}},
+        "external-ids": {"external-id": [{"external-id-type": "grant_number", "external-id-value": grant,
+                                          "external-id-relationship": "self"}]},
+        "organization": {
+            "name": "National Science Foundation",
+            "address": {"city": "Alexandria", "region": "VA", "country": "US"},
+            "disambiguated-organization": {
+                "disambiguated-organization-identifier": "http://dx.doi.org/10.13039/100000001",
+                "disambiguation-source": "FUNDREF"},
+        },
+    }
+    body.update(extra)
+    return body
