@@ -437,6 +437,9 @@ CELERY_TASK_TIME_LIMIT = 660
 # longest task (the hard time limit), or a task still running would be handed out twice.
 # https://docs.celeryq.dev/en/stable/getting-started/backends-and-brokers/redis.html#visibility-timeout
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 60}
+# A broker that is down fails a publish fast, and the task runs in the calling process instead
+# (orcid_portal/celery.py): "sync now" and webhooks keep working without Redis.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 # The schedule lives in django-celery-beat's tables (admins see and change it there); its named
 # sync entry is seeded once from ORCID_SYNC_INTERVAL_HOURS after migrate (putcodes/schedule.py),
 # so no CELERY_BEAT_SCHEDULE here: beat would overwrite the admin's changes with it.
@@ -454,10 +457,13 @@ REDIS_URL = env.str("REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.
 if REDIS_URL:
     # One cache for every web and worker process, so that the webhook debounce ("one reconcile
     # per record per window") and the works page's copy of the record hold across processes.
+    # Redis down: each process falls back to its own memory rather than failing requests
+    # (operations/cache.py); short timeouts so a vanished Redis does not hang them either.
     CACHES["default"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "operations.cache.FallbackRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "orcid-portal",
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 
 # ---------------------------------------------------------------------------------------------

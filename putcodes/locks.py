@@ -149,16 +149,24 @@ def _redis_take_from_dead(client, key: str) -> None:
 
 @contextmanager
 def _redis_record_lock(url: str, orcid: str, *, ttl: int, wait: float) -> Iterator[bool]:
-    from redis.exceptions import LockError
+    from redis.exceptions import ConnectionError as RedisConnectionError, LockError, TimeoutError as RedisTimeoutError
 
     client = _redis(url)
     key = REDIS_PREFIX + orcid
     owner = _new_owner()
     lock = client.lock(key, timeout=ttl, blocking=wait > 0, blocking_timeout=wait or None)
-    taken = lock.acquire(token=owner, blocking=False)
-    if not taken:
-        _redis_take_from_dead(client, key)
-        taken = lock.acquire(token=owner)
+    try:
+        taken = lock.acquire(token=owner, blocking=False)
+        if not taken:
+            _redis_take_from_dead(client, key)
+            taken = lock.acquire(token=owner)
+    except (RedisConnectionError, RedisTimeoutError) as exc:
+        # Redis down: the database lease still keeps one writer per record (issue 18).
+        logger.warning("Redis unreachable (%s): ORCID record %s is locked with a database lease", type(exc).__name__,
+                       orcid)
+        with _db_record_lock(orcid, ttl=ttl, wait=wait) as taken:
+            yield taken
+        return
     if taken:
         _keeper.hold(f"redis:{key}:{owner}", lambda: lock.extend(ttl, replace_ttl=True))
     try:
