@@ -178,12 +178,16 @@ class SyncErrorInline(admin.TabularInline):
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
+    """Unit staff see their units' runs only (a run of every unit, or another unit's, names
+    researchers and counts that are not theirs); superusers see all."""
+
     list_display = (
         "id", "started_at", "trigger", "triggered_by", "unit", "status", "duration_display", "researchers_done",
         "created", "updated", "deleted", "unchanged", "skipped", "failed", "api_writes", "api_reads", "error_count",
     )
-    list_filter = ("status", "trigger", "unit")
+    # Only the units of the runs one may see, not every unit's name.
+    list_filter = ("status", "trigger", ("unit", admin.RelatedOnlyFieldListFilter))
     search_fields = ("triggered_by", "note")
     list_select_related = ("unit",)
     readonly_fields = [f.name for f in SyncRun._meta.fields]
