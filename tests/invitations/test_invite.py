@@ -114,3 +114,8 @@ def test_a_known_id_also_gets_the_invitation_in_its_orcid_inbox(invite_env, orci
     assert f"also in the ORCID inbox of {record['orcid']}" in out
     assert invitation.orcid_notified == record["orcid"] and invitation.orcid_notification_put_code
     assert record["orcid"] in mailoutbox[0].body
+    [notice] = orcid_simulator.record(record["orcid"])["notifications"]
+    assert notice["put_code"] == invitation.orcid_notification_put_code
+    assert "The University Library" in notice["intro"] and notice["items"][0]["type"] == "employment"
+    # ORCID's "grant permission" sends them through consent back to their personal link.
+    assert invite_env.link_path(mailoutbox[0]).replace("/", "%2F") in notice["authorization_url"]
