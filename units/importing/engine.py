@@ -31,7 +31,7 @@ class ImportOptions:
     allow_mass_removal: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Entry:
     """One row read and parsed: `data` (the kind's parsed row) or `error`; `local_id` is what the
     row names even when it is rejected (a snapshot does not end what a bad row still lists)."""
