@@ -15,6 +15,7 @@ organisation, hashed into a local_id.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass
@@ -187,6 +188,18 @@ MESSAGES = {"moved": "local_id '{local_id}' belongs to another researcher in thi
                      "to another person (give it a new local_id)"}
 
 
+def _only(employment: bool):
+    """A parser of one kind's rows (for the framework's own paths, e.g. a background job): the
+    other kind's rows are refused, never saved in the wrong table."""
+    def parse(cells: dict) -> AffiliationRow:
+        row = affiliation_parse_row(cells)
+        if (row.section == "employment") != employment:
+            raise RowInvalid(f"{row.section} rows are imported with the whole file by import_affiliations")
+        return row
+
+    return parse
+
+
 def _employment_model():
     from employments.models import Employment
 
@@ -195,12 +208,12 @@ def _employment_model():
 
 EMPLOYMENT_ROWS = kind_register(ImportKind(
     name="affiliation-employments", label="employments", model=_employment_model(), columns=COLUMNS,
-    required_columns=REQUIRED_COLUMNS, parse_row=affiliation_parse_row, fields=EMPLOYMENT_FIELDS,
+    required_columns=REQUIRED_COLUMNS, parse_row=_only(employment=True), fields=EMPLOYMENT_FIELDS,
     ending=ENDING, messages=MESSAGES,
 ))
 AFFILIATIONS = kind_register(ImportKind(
     name="affiliations", label="affiliations", model=Affiliation, columns=COLUMNS,
-    required_columns=REQUIRED_COLUMNS, parse_row=affiliation_parse_row, fields=AFFILIATION_FIELDS,
+    required_columns=REQUIRED_COLUMNS, parse_row=_only(employment=False), fields=AFFILIATION_FIELDS,
     ending=ENDING, messages=MESSAGES,
     summary_fields=("created", "updated", "unchanged", "restored", "ended", "removed", "rejected"),
 ))
@@ -270,7 +283,8 @@ def affiliations_import_stream(*, unit, stream, options=None, on_row=None, progr
     records = read_csv(stream, required=REQUIRED_COLUMNS, expected=COLUMNS, limits=limits)
     report, seen, listed = ImportReport(), {}, {True: set(), False: set()}
     plain = ImportOptions(snapshot=False)
-    for batch in _batches(entries_parse(AFFILIATIONS, records, "csv"), batch_size):
+    both = dataclasses.replace(AFFILIATIONS, parse_row=affiliation_parse_row)  # every section
+    for batch in _batches(entries_parse(both, records, "csv"), batch_size):
         employments, affiliations, outcomes = _route(unit, batch, seen, listed)
         for kind, entries in ((EMPLOYMENT_ROWS, employments), (AFFILIATIONS, affiliations)):
             if entries:
