@@ -5,11 +5,16 @@ ORCID lets an institution write affiliations it can vouch for without asking eac
 when researchers were told ahead and granted the scope; a unit that wants each one
 approved sets `Unit.requires_approval`.
 https://info.orcid.org/documentation/integration-guide/getting-started-with-your-orcid-integration/#easy-faq-2742
+
+`employments_eligible_q()` is the same rule as a filter on `Employment`;
+tests/employments/test_eligibility_twin.py proves that the two agree (hypothesis).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from django.db.models import Q
 
 from .models import Employment
 
@@ -43,3 +48,10 @@ def employment_eligibility(employment: Employment) -> Eligibility:
     elif employment.approved is None and employment.unit.requires_approval:
         reasons.append(REASON_AWAITING_APPROVAL)
     return Eligibility(eligible=not reasons, reasons=reasons)
+
+
+def employments_eligible_q() -> Q:
+    """The employments `employment_eligibility` calls eligible, as a filter on Employment."""
+    return Q(removed_at__isnull=True) & (
+        Q(approved=True) | Q(approved__isnull=True, unit__requires_approval=False)
+    )

@@ -55,9 +55,14 @@ def employments_for_dashboard(*, researcher) -> list[EmploymentRow]:
             continue  # gone from HR and from ORCID: nothing to show
         eligibility = employment_eligibility(employment)
         state = item.state if item else ""
-        if item is None or state in ("pending", "withdrawn"):
-            label = "Will be added to your ORCID record" if eligibility.eligible else " ".join(eligibility.reasons)
-        elif state == "on_orcid" and not eligibility.eligible:
+        # What the sync does next is the planner's to say (the ledger row asks it).
+        action = (
+            item.sync_action(eligible=eligibility.eligible, approved_at=employment.approved_at) if item is not None
+            else ("create" if eligibility.eligible else "nothing")
+        )
+        if state in ("", "pending", "withdrawn"):
+            label = "Will be added to your ORCID record" if action == "create" else " ".join(eligibility.reasons)
+        elif state == "on_orcid" and action == "delete":
             label = "On your ORCID record; will be removed at the next update"
         else:
             label = item.get_state_display()

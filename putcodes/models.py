@@ -100,6 +100,20 @@ class OrcidItem(models.Model):
     def has_error(self) -> bool:
         return bool(self.last_error_status or self.last_error_message)
 
+    # For the pages of the item kinds' apps, which reach the ledger through their object's
+    # `orcid_item` and do not import the sync: both ask the planner (putcodes.status).
+    def sync_action(self, *, eligible: bool, approved_at=None) -> str:
+        """What the sync will do with this item next ("create", "delete", "unchanged", ...)."""
+        from .status import item_next_action
+
+        return item_next_action(self, eligible=eligible, approved_at=approved_at)
+
+    def sync_status(self, *, approved_at=None) -> str:
+        """pending, on_orcid, deleted_on_orcid or error, for an approved item."""
+        from .status import item_sync_status
+
+        return item_sync_status(self, approved_at=approved_at)
+
 
 class SyncRun(models.Model):
     """One run of the sync over many researchers (or one): who started it and what it did.

@@ -77,15 +77,15 @@ def recent_runs(*, limit: int = 20) -> list[SyncRun]:
 
 
 def unsynced_eligible_works_count(*, units=None) -> int:
-    """Works that look eligible and have no ledger row yet, of researchers with an active
-    connection: the first-push backlog. Counted in SQL with the eligibility rule's data
-    conditions (public, a `self` identifier, approved, not removed), for the overview page;
-    the sync itself always asks works.eligibility."""
+    """Works that are eligible and have no ledger row yet, of researchers with an active
+    connection: the first-push backlog, for the overview page. Counted in SQL with the
+    eligibility rule's twin (works.eligibility.works_eligible_q)."""
     from connections.models import OrcidConnection
+    from works.eligibility import works_eligible_q
     from works.models import Work
 
     qs = Work.objects.filter(
-        public=True, has_self_id=True, approved=True, removed_at__isnull=True, orcid_item__isnull=True,
+        works_eligible_q(), orcid_item__isnull=True,
         researcher__orcid_connection__status=OrcidConnection.Status.ACTIVE,
     )
     if units is not None:

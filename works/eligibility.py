@@ -3,15 +3,19 @@
 A work may be written only when it is public, has at least one identifier that ORCID
 accepts with the relationship `self`, and its researcher approved it. The sync, the API
 and the curation page all ask `work_eligibility`; the page shows its reasons.
+
+`works_eligible_q()` is the same rule as a filter on `Work` (and `works_data_ok_q()` its data
+half), for counting and filtering in SQL; tests/works/test_eligibility_twin.py proves that the
+two agree (hypothesis). Change one, change the other here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from orcid_client.identifiers import SELF_TYPES
+from django.db.models import Q
 
-from .models import Work
+from .models import Work, external_ids_have_self
 from .orcid_serialization import clean_text
 
 # Machine-readable reasons, so callers can tell "waiting for the researcher" from
@@ -40,10 +44,27 @@ class Eligibility:
 
 
 def work_has_self_identifier(work: Work) -> bool:
-    return any(
-        i.get("relationship") == "self" and i.get("type") in SELF_TYPES and str(i.get("value") or "").strip()
-        for i in (work.external_ids or [])
-    )
+    # The model keeps the same answer in `has_self_id` for SQL (works_data_ok_q).
+    return external_ids_have_self(work.external_ids)
+
+
+# A title ORCID can take has a character that clean_text keeps (XML 1.0 text, no C1 control)
+# and that is not whitespace: the SQL twin of `clean_text(work.title) != ""`.
+TITLE_HAS_TEXT = (
+    "[!-~\u00a1-\u167f\u1681-\u1fff\u200b-\u2027\u202a-\u202e\u2030-\u205e\u2060-\u2fff"
+    "\u3001-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+
+
+def works_data_ok_q() -> Q:
+    """The works whose data allows writing them (no DATA_REASONS): the SQL twin of
+    `not work_eligibility(work).blocked_by_data`."""
+    return Q(removed_at__isnull=True, public=True, has_self_id=True, title__regex=TITLE_HAS_TEXT)
+
+
+def works_eligible_q() -> Q:
+    """The works `work_eligibility` calls eligible, as a filter on Work."""
+    return works_data_ok_q() & Q(approved=True)
 
 
 def work_eligibility(work: Work) -> Eligibility:

@@ -75,6 +75,16 @@ class WorkType(models.TextChoices):
     UNDEFINED = "undefined", "Undefined"
 
 
+def external_ids_have_self(external_ids) -> bool:
+    """Whether these identifiers include one ORCID accepts as the work's own (`self`, a type of
+    SELF_TYPES, a value): part of the eligibility rule (works.eligibility), kept on the row as
+    `has_self_id` for SQL."""
+    return any(
+        i.get("relationship") == "self" and i.get("type") in SELF_TYPES and str(i.get("value") or "").strip()
+        for i in (external_ids or [])
+    )
+
+
 class Work(models.Model):
     """A publication a unit knows about, for one researcher, keyed by the unit's `local_id`.
 
@@ -131,9 +141,7 @@ class Work(models.Model):
 
         Called by save() and by the importer before bulk writes (which skip save())."""
         ids = self.external_ids or []
-        self.has_self_id = any(
-            (i.get("relationship") == "self") and (i.get("type") in SELF_TYPES) and i.get("value") for i in ids
-        )
+        self.has_self_id = external_ids_have_self(ids)
         self.identifiers_text = " ".join(f"{i.get('type')}:{i.get('value')}" for i in ids)
 
     def save(self, *args, **kwargs):

@@ -2,9 +2,11 @@
 already holds from other sources.
 
 The state of a work on ORCID combines the eligibility rule (works.eligibility), the
-researcher's choice and the PUT-code ledger (putcodes.OrcidItem). `work_orcid_status` says it
-for one work in Python; `status_q` says the same in SQL so the curation page can filter and
-count by state with a fixed number of queries (a test keeps the two in agreement).
+researcher's choice and the PUT-code ledger (putcodes.OrcidItem), whose row says what the
+sync's planner makes of it (`OrcidItem.sync_status`, putcodes.status). `work_orcid_status`
+says it for one work in Python; `status_q` says the same in SQL (with the eligibility rule's
+twin, works.eligibility.works_data_ok_q) so the curation page can filter and count by state
+with a fixed number of queries (a test keeps the two in agreement).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.db.models import Count, F, Q, QuerySet
 
 from orcid_client.identifiers import normalise_external_id
 
-from .eligibility import DATA_REASONS, work_eligibility
+from .eligibility import DATA_REASONS, work_eligibility, works_data_ok_q
 from .models import Work
 
 logger = logging.getLogger(__name__)
@@ -70,28 +72,19 @@ def work_orcid_status(work: Work, item=None) -> str:
         return WorkStatus.AWAITING_APPROVAL
     if work.approved is False:
         return WorkStatus.REJECTED
-    state = getattr(item, "state", None)
-    if state == _ITEM_ON_ORCID:
-        return WorkStatus.ON_ORCID
-    if state == _ITEM_ERROR:
-        return WorkStatus.ERROR
-    if state == _ITEM_DELETED:
-        deleted_at = getattr(item, "deleted_on_orcid_at", None)
-        # Approved again after the researcher deleted it on ORCID: the sync writes it again.
-        if deleted_at is not None and work.approved_at is not None and work.approved_at > deleted_at:
-            return WorkStatus.PENDING
-        return WorkStatus.DELETED_ON_ORCID
-    return WorkStatus.PENDING
+    if item is None:
+        return WorkStatus.PENDING
+    # The ledger row asks the sync's planner (pending, on_orcid, deleted_on_orcid, error).
+    return item.sync_status(approved_at=work.approved_at)
 
 
 def _not_eligible_q() -> Q:
-    # The data half of works.eligibility.work_eligibility, in SQL.
-    return Q(public=False) | Q(has_self_id=False) | Q(removed_at__isnull=False) | Q(title="")
+    return ~works_data_ok_q()
 
 
 def status_q(status: str) -> Q:
     """A filter on Work selecting the works whose `work_orcid_status` is `status`."""
-    data_ok = ~_not_eligible_q()
+    data_ok = works_data_ok_q()
     approved = data_ok & Q(approved=True)
     item_state = "orcid_item__state"
     if status == WorkStatus.NOT_ELIGIBLE:
@@ -142,10 +135,13 @@ def work_status_counts(*, researcher, search: str = "") -> dict[str, int]:
 
 
 def items_for_works(work_ids: list[int]) -> dict:
-    """Ledger rows of these works by work id, in one query (the sync's selector)."""
-    from putcodes.selectors import items_for_works as ledger_items_for_works
-
-    return ledger_items_for_works(work_ids)
+    """Ledger rows of these works by work id, in one query. Read through the ledger's relation
+    to Work (`orcid_item`): works does not import the sync, a layer above it."""
+    ids = [int(i) for i in work_ids]
+    if not ids:
+        return {}
+    ledger = Work._meta.get_field("orcid_item").related_model
+    return {item.work_id: item for item in ledger.objects.filter(work_id__in=ids)}
 
 
 @dataclass

@@ -21,6 +21,12 @@ def _employment_eligible(employment) -> bool:
     return employment_eligibility(employment).eligible
 
 
+def _employments_eligible_q():
+    from employments.eligibility import employments_eligible_q
+
+    return employments_eligible_q()
+
+
 def _employment_body(employment):
     from employments.orcid_serialization import employment_to_json
 
@@ -75,5 +81,6 @@ EMPLOYMENT = register(ItemKind(
         orcid=orcid, access_token=token, put_code=put_code
     ),
     match=_employment_match,
+    eligible_q=_employments_eligible_q,
     order=20,
 ))

@@ -23,6 +23,12 @@ def _work_eligible(work) -> bool:
     return work_eligibility(work).eligible
 
 
+def _works_eligible_q():
+    from works.eligibility import works_eligible_q
+
+    return works_eligible_q()
+
+
 def _work_body(work):
     from works.orcid_serialization import work_to_json
 
@@ -75,5 +81,6 @@ WORK = register(ItemKind(
     create_bulk=lambda client, orcid, token, bodies: client.works_create_bulk(
         orcid=orcid, access_token=token, bodies=bodies
     ),
+    eligible_q=_works_eligible_q,
     order=10,
 ))
