@@ -1,5 +1,6 @@
 """Funding in the admin: filter by state, type and unit; a unit's staff see only their own
-unit's (units.permissions.UnitScopedAdminMixin); "Sync selected now"."""
+unit's (units.permissions.UnitScopedAdminMixin); "Sync selected now"; the upload of a file
+(the same import as `manage.py import_funding`)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,23 @@ from django.contrib import admin
 from accounts.consent_admin import ConsentAdminMixin
 from affiliations.admin import ItemAdminMixin
 from putcodes.admin import sync_selected_owners
+from units.importing.admin import ImportUploadAdminMixin
 from units.permissions import UnitScopedAdminMixin
 
 from .eligibility import funding_eligibility
+from .forms import FundingImportForm
 from .models import Funding
 from .orcid_serialization import funding_to_json
 
 
 @admin.register(Funding)
-class FundingAdmin(UnitScopedAdminMixin, ConsentAdminMixin, ItemAdminMixin, admin.ModelAdmin):
+class FundingAdmin(UnitScopedAdminMixin, ConsentAdminMixin, ImportUploadAdminMixin, ItemAdminMixin, admin.ModelAdmin):
     consent_kind = "funding"
+    import_kind = "funding"
+    import_form_class = FundingImportForm
+    import_template = "funding/admin_import.html"
+    import_title = "Import funding"
+    change_list_template = "funding/admin_change_list.html"
     to_json = staticmethod(funding_to_json)
     eligibility_of = staticmethod(funding_eligibility)
     list_display = ("local_id", "title", "researcher", "unit", "funding_type", "funder_name", "grant_number",

@@ -59,3 +59,25 @@ def test_unit_staff_see_only_their_units_affiliations_and_filter_by_section():
     assert mine.local_id in page and "Theirs" not in page
     assert client.get(f"/admin/affiliations/affiliation/{mine.pk}/change/").status_code == 200
     assert client.get("/admin/funding/funding/").status_code == 200
+
+
+def test_the_funding_admin_uploads_a_file_and_names_its_bad_rows():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from funding.models import Funding
+    from tests.fixtures.affiliations import ResearchOfficeUnitFactory
+
+    office = ResearchOfficeUnitFactory()
+    boss = UserFactory(username="boss", is_staff=True, is_superuser=True)
+    header = ("institutional_id,local_id,title,type,funder_name,funder_city,funder_country,funder_identifier,"
+              "funder_identifier_source,grant_number,grant_url,amount,currency,start_date,end_date,role\n")
+    good = "ada,G1,Engines,grant,Wellcome Trust,London,GB,100004440,FUNDREF,WT-1,,1000,GBP,2021,,lead\n"
+    bad = "ada,G2,Engines II,grant,Wellcome Trust,London,GB,100004440,FUNDREF,WT-2,,1000,ZZZ,2021,,lead\n"
+    upload = SimpleUploadedFile("funding.csv", (header + good + bad).encode(), content_type="text/csv")
+    client = session(boss)
+    assert "/admin/funding/funding/import/" in client.get("/admin/funding/funding/").content.decode()
+    response = client.post("/admin/funding/funding/import/", {"unit": office.pk, "file": upload}, follow=True)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert Funding.objects.filter(local_id="G1").exists() and not Funding.objects.filter(local_id="G2").exists()
+    assert "line 3" in page and "ISO 4217" in page
