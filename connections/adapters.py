@@ -81,7 +81,7 @@ class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):
             if request.user.is_authenticated:
                 from .signals import connection_declined
 
-                connection_declined.send(sender=self.__class__, user=request.user)
+                connection_declined.send(sender=self.__class__, user=request.user, request=request)
         elif exception is None and "state_id" in extra_context:
             # No stashed state matches the `state` that came back: forged, replayed or stale.
             logger.warning("ORCID callback with an unknown OAuth state refused")

@@ -4,7 +4,8 @@ post_save); a refusal leaves no row, so it is a signal."""
 
 from django.dispatch import Signal
 
-# The signed-in `user` denied the portal access on ORCID's consent page (OAuth access_denied).
+# The signed-in `user` denied the portal access on ORCID's consent page (OAuth access_denied);
+# `request` is the callback's, for a receiver that has something to tell them on the next page.
 connection_declined = Signal()
 
 # Asked by `connection_disconnect(remove_items=True)`: delete the items the institution put on

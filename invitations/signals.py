@@ -49,11 +49,22 @@ def _connection_event_saved(sender, instance, created, **kwargs) -> None:
     transaction.on_commit(lambda: connected_follow_up(connection_id))
 
 
+MESSAGE_CHANGE_YOUR_MIND = (
+    "Your invitation stays open: you can change your mind and connect your ORCID iD at any time, from the link "
+    "in the email or with the Connect button."
+)
+
+
 @receiver(connection_declined, dispatch_uid="invitations-connection-declined")
-def _connection_declined(sender, user, **kwargs) -> None:
+def _connection_declined(sender, user, request=None, **kwargs) -> None:
+    from django.contrib import messages
+
     from .services import invitations_mark_declined
 
     try:
-        invitations_mark_declined(user=user)
+        declined = invitations_mark_declined(user=user)
     except Exception:
         logger.exception("Marking the invitation of %s declined failed", user.pk)
+        return
+    if declined and request is not None:
+        messages.info(request, MESSAGE_CHANGE_YOUR_MIND)

@@ -11,8 +11,10 @@ import requests
 from django.test import Client
 from django.urls import reverse
 
+from connections import adapters
 from connections.models import OrcidConnection
 from invitations.models import Invitation
+from invitations.signals import MESSAGE_CHANGE_YOUR_MIND
 from tests.fixtures.works import UserFactory, WorkFactory
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +94,9 @@ def test_denying_on_orcid_marks_the_invitation_declined_and_the_link_still_offer
     browser.force_login(ada)
     browser.get(link)
     callback = _consent(orcid_simulator, browser.post(link)["Location"], action="deny")
-    browser.get(callback, follow=True)
+    landed = browser.get(callback, follow=True)
+    shown = [str(m) for m in landed.context["messages"]]
+    assert sorted(shown) == sorted([adapters.MESSAGE_DENIED, MESSAGE_CHANGE_YOUR_MIND])
     assert Invitation.objects.get().status == "declined"
     page = browser.get(link).content.decode()
     assert "you can change your mind" in page
