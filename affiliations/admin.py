@@ -7,6 +7,7 @@ import copy
 import json
 
 from django.contrib import admin
+from django.db import models
 from django.utils.html import format_html
 
 from accounts.consent_admin import ConsentAdminMixin
@@ -25,6 +26,8 @@ class ItemAdminMixin:
 
     to_json = staticmethod(lambda obj: {})
     eligibility_of = staticmethod(lambda obj: None)
+    # ORCID's URLs are https; also what Django 6 will assume for a URL typed without a scheme.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description="dates")
     def dates(self, obj):
