@@ -7,13 +7,18 @@ How ORCID's answers are handled (https://info.orcid.org/documentation/api-tutori
 - 409 9021 on create: our client already has it; the put-code is adopted (from the error or
   by matching the normalised `self` identifier in /works), then the item is updated.
 - lost POST answer: reconcile by reading the record.
-- 401 invalid_token: the connection turns `revoked`; no more creates or updates for the
-  researcher, but deletions still owed are sent (ORCID lets the source delete with a token
-  the researcher revoked).
+- 401 invalid_token: the token is refreshed once and the call sent again (ORCID says the same
+  for a token that ran out early); refused again, the connection turns `revoked`; no more
+  creates or updates for the researcher, but deletions still owed are sent (ORCID lets the
+  source delete with a token the researcher revoked).
 - 403 and 400: recorded on the item with ORCID's message; the same body is not sent again
   (only a change of the item, or "retry failed items", sends it again).
 - 5xx, 503 and timeouts: retried with backoff by the client; what still fails is left as it
   was for the next run.
+- the record itself refused (locked, deactivated, deprecated, not claimed): the item is left
+  as it was, nothing more is sent to the record in this run, and the connection shows the
+  state; later runs probe the record with one read (putcodes.sync.researcher).
+Which error is which: putcodes.sync.policy, the one place that says it.
 """
 
 from __future__ import annotations
@@ -24,8 +29,21 @@ from typing import Callable
 from django.db import transaction
 from django.utils import timezone
 
-from connections.services import connection_access_token, connection_mark_revoked
-from orcid_client.errors import Duplicate, NotFound, OrcidError, OutcomeUnknown, TokenRevoked, Unavailable
+from connections.services import (
+    connection_access_token,
+    connection_mark_revoked,
+    connection_record_refused,
+    connection_token_refused,
+)
+from orcid_client.errors import (
+    Duplicate,
+    NotFound,
+    OrcidError,
+    OutcomeUnknown,
+    RecordUnusable,
+    TokenRevoked,
+    Unavailable,
+)
 
 from ..kinds import KINDS, ItemKind
 from ..models import OrcidItem
@@ -34,6 +52,7 @@ from . import ledger
 from .counts import SyncCounts, error_note
 from .load import record_context, researcher_plan
 from .plan import Entry, Mode, Plan
+from .policy import Outcome, outcome_of
 
 logger = logging.getLogger("putcodes.sync")
 
@@ -92,6 +111,51 @@ class ResearcherSync:
                 self.mode = Mode.NONE
                 raise StopWriting() from None
         return self._delete_token
+
+    def with_token(self, call: Callable[[str], object], *, for_delete: bool = False):
+        """`call(token)`; a 401 refreshes the token once and sends the call again (ORCID answers
+        alike for a token that ran out early and one that was revoked: only a refused refresh,
+        or a refused fresh token, is a revocation, left to the caller's `TokenRevoked`)."""
+        token = self.delete_token() if for_delete else self.token()
+        try:
+            return call(token)
+        except TokenRevoked:
+            if self.mode != Mode.FULL:
+                raise  # a revoked token kept for deletions: a refresh cannot replace it
+            return call(self._renewed(token))
+
+    def _renewed(self, refused: str) -> str:
+        try:
+            self._token = connection_token_refused(connection=self.connection, refused_token=refused)
+        except (TokenRevoked, RecordUnusable):
+            raise
+        except OrcidError as error:  # the token endpoint failed (server_error, 5xx): next run
+            self.counts.errors.append(error_note(None, error, self.researcher))
+            raise StopWriting() from None
+        return self._token
+
+    def record_refused(self, error: RecordUnusable, *, stop: bool = True) -> None:
+        """ORCID refuses the record itself: the connection shows it and nothing more is sent to
+        the record in this run (the items wait, unchanged, for a run that finds it usable).
+        Raises StopWriting unless `stop` is False (the caller has counted its items)."""
+        connection_record_refused(connection=self.connection, error=error)
+        self.mode = Mode.NONE
+        self.counts.errors.append(error_note(None, error, self.researcher))
+        if stop:
+            raise StopWriting()
+
+    def failed(self, item: OrcidItem, error: OrcidError, content_hash: str) -> None:
+        """What ORCID's refusal of a PUT or DELETE means for the item (putcodes.sync.policy)."""
+        outcome = outcome_of(error)
+        if outcome == Outcome.WAIT_ON_RECORD:
+            self.record_refused(error)  # type: ignore[arg-type]
+        elif outcome == Outcome.TOKEN:
+            self.revoked(error)
+            raise StopWriting()
+        elif outcome == Outcome.RETRY_NEXT_RUN:
+            self.left_for_next_run(item, error)  # a PUT or DELETE is idempotent: safe to send again
+        else:
+            self.refused(item, error, content_hash)
 
     def revoked(self, error: OrcidError) -> None:
         """ORCID said invalid_token: the connection turns revoked; deletions may still go."""
@@ -192,9 +256,8 @@ class ResearcherSync:
 
     def delete(self, entry: Entry) -> None:
         item, kind = entry.item, entry.kind
-        token = self.delete_token()
         try:
-            kind.delete(self.client, self.orcid, token, item.put_code)
+            self.with_token(lambda token: kind.delete(self.client, self.orcid, token, item.put_code), for_delete=True)
         except NotFound:
             self.gone_on_orcid(item)
             return
@@ -204,11 +267,8 @@ class ResearcherSync:
                 self.revoked(error)
             self.mode = Mode.NONE
             raise StopWriting() from None
-        except (Unavailable, OutcomeUnknown) as error:
-            self.left_for_next_run(item, error)
-            return
         except OrcidError as error:
-            self.refused(item, error, item.content_hash)
+            self.failed(item, error, item.content_hash)
             return
         ledger.item_mark_withdrawn(item)
         ledger.rows_update([item], ledger.RESULT_FIELDS + ["attempts", "withdrawn_at"])
@@ -216,22 +276,14 @@ class ResearcherSync:
 
     def update(self, entry: Entry, *, adopted: bool = False) -> None:
         item, kind = entry.item, entry.kind
-        token = self.token()
         body = kind.body(entry.obj)
         try:
-            kind.update(self.client, self.orcid, token, item.put_code, body)
+            self.with_token(lambda token: kind.update(self.client, self.orcid, token, item.put_code, body))
         except NotFound:
             self.gone_on_orcid(item)
             return
-        except TokenRevoked as error:
-            self.revoked(error)
-            raise StopWriting() from None
-        except (Unavailable, OutcomeUnknown) as error:
-            # A PUT is idempotent: sending it again next run is safe.
-            self.left_for_next_run(item, error)
-            return
         except OrcidError as error:
-            self.refused(item, error, entry.content_hash)
+            self.failed(item, error, entry.content_hash)
             return
         item.attempts += 1
         ledger.item_mark_written(item, content_hash=entry.content_hash)
@@ -288,28 +340,42 @@ class ResearcherSync:
             return kind.create_bulk(self.client, self.orcid, token, bodies)
         try:
             return [kind.create(self.client, self.orcid, token, bodies[0])]
-        except (OutcomeUnknown, Unavailable, TokenRevoked):
+        except (OutcomeUnknown, Unavailable, TokenRevoked, RecordUnusable):
             raise
         except OrcidError as error:  # per-item refusals come back like a bulk's
             return [error]
 
     def create(self, kind: ItemKind, chunk: list[Entry], *, attempt: int = 1) -> None:
-        token = self.token()
+        self.token()  # before marking anything sent: no usable token, nothing is sent
         bodies = [kind.body(entry.obj) for entry in chunk]
         self.mark_sent(kind, chunk)
         try:
-            results = self._post(kind, token, bodies)
+            results = self.with_token(lambda token: self._post(kind, token, bodies))
+        except StopWriting:
+            self.back_to_pending(chunk)
+            raise
         except OutcomeUnknown as error:
             self._answer_lost(kind, chunk, error, attempt)
-        except TokenRevoked as error:
+        except OrcidError as error:
+            self._create_failed(chunk, error)
+        else:
+            self._record_results(kind, chunk, results)
+
+    def _create_failed(self, chunk: list[Entry], error: OrcidError) -> None:
+        """ORCID answered the whole POST with an error: what it means, per putcodes.sync.policy."""
+        outcome = outcome_of(error)
+        if outcome == Outcome.WAIT_ON_RECORD:
+            self.back_to_pending(chunk)  # a refused POST made nothing
+            self.record_refused(error)  # type: ignore[arg-type]
+        elif outcome == Outcome.TOKEN:
             self.back_to_pending(chunk)
             self.revoked(error)
-            raise StopWriting() from None
-        except Unavailable as error:  # 5xx, 503 or no answer after the retries: next run
+            raise StopWriting()
+        elif outcome == Outcome.RETRY_NEXT_RUN:  # 5xx, 503 or no answer after the retries
             self.back_to_pending(chunk, error)
             self.counts.failed += len(chunk)
             self.counts.errors.append(error_note(None, error, self.researcher))
-        except OrcidError as error:  # ORCID refused the whole call (403 scope, 400): per item
+        else:  # ORCID refused the whole call (403 scope, 400): per item
             now = timezone.now()
             for entry in chunk:
                 self.mark_refused(entry.item, error, entry.content_hash)
@@ -317,8 +383,6 @@ class ResearcherSync:
             with transaction.atomic():
                 ledger.rows_update([e.item for e in chunk], ledger.RESULT_FIELDS)
             self.counts.failed += len(chunk)
-        else:
-            self._record_results(kind, chunk, results)
 
     def _answer_lost(self, kind: ItemKind, chunk: list[Entry], error: OutcomeUnknown, attempt: int) -> None:
         logger.warning("Lost the answer of a POST to %s (%d item(s)); reconciling", self.orcid, len(chunk))
@@ -335,6 +399,7 @@ class ResearcherSync:
     def _record_results(self, kind: ItemKind, chunk: list[Entry], results: list) -> None:
         duplicates: list[tuple[Entry, Duplicate]] = []
         revoked: OrcidError | None = None
+        record_error: RecordUnusable | None = None
         written: list[OrcidItem] = []
         now = timezone.now()
         for entry, result in zip(chunk, results):
@@ -348,6 +413,10 @@ class ResearcherSync:
                 duplicates.append((entry, result))
             elif isinstance(result, TokenRevoked):
                 revoked = result
+                ledger.item_mark_pending(item, now=now)
+                self.counts.skipped += 1
+            elif isinstance(result, RecordUnusable):
+                record_error = result
                 ledger.item_mark_pending(item, now=now)
                 self.counts.skipped += 1
             elif isinstance(result, Unavailable):
@@ -364,6 +433,12 @@ class ResearcherSync:
             _announce_written(written)
         if revoked is not None:
             self.revoked(revoked)
+        if record_error is not None:
+            for entry, _duplicate in duplicates:
+                self.back_to_pending([entry])
+            self.counts.skipped += len(duplicates)
+            self.record_refused(record_error, stop=False)
+            return
         for entry, duplicate in duplicates:
             self.adopt(kind, entry, duplicate)
 
@@ -405,15 +480,15 @@ class ResearcherSync:
         """The put-code of our item on the record that ORCID says this one duplicates (None:
         none found; False: the record could not be read, the item is left for later)."""
         try:
-            summaries = kind.read(self.client, self.orcid, self.token())
+            summaries = self.with_token(lambda token: kind.read(self.client, self.orcid, token))
         except StopWriting:
             self.back_to_pending([entry])
             self.counts.skipped += 1
             return False
-        except TokenRevoked as error:
+        except (TokenRevoked, RecordUnusable) as error:
             self.back_to_pending([entry])
-            self.revoked(error)
             self.counts.skipped += 1
+            self._cannot_read(error)
             return False
         except OrcidError as error:
             self.back_to_pending([entry], error)
@@ -421,6 +496,14 @@ class ResearcherSync:
             return False
         taken = self.owned_put_codes(kind, exclude=entry.item.pk)
         return kind.match(entry.obj, [s for s in summaries if s.put_code not in taken], self.client.client_id)
+
+    def _cannot_read(self, error: OrcidError) -> None:
+        """A read refused for the token or the record: recorded on the connection; no more
+        calls to the record in this run."""
+        if isinstance(error, RecordUnusable):
+            self.record_refused(error, stop=False)
+        else:
+            self.revoked(error)
 
     def owned_put_codes(self, kind: ItemKind, *, exclude: int | None = None) -> set[int]:
         qs = OrcidItem.objects.filter(orcid=self.orcid, kind=kind.kind, put_code__isnull=False)
@@ -437,11 +520,11 @@ class ResearcherSync:
         pending again. Returns the entries not found, or None when the record could not be
         read (the items stay `outcome_unknown`, to be reconciled first next run)."""
         try:
-            summaries = kind.read(self.client, self.orcid, self.token())
+            summaries = self.with_token(lambda token: kind.read(self.client, self.orcid, token))
         except StopWriting:
             return None
-        except TokenRevoked as error:
-            self.revoked(error)
+        except (TokenRevoked, RecordUnusable) as error:
+            self._cannot_read(error)
             return None
         except OrcidError as error:
             self.counts.errors.append(error_note(None, error, self.researcher))

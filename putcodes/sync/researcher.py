@@ -18,6 +18,7 @@ from .counts import SyncCounts
 from .execute import ResearcherSync, StopWriting
 from .load import researcher_plan
 from .plan import LIVE_STATES, Entry, Mode, Plan, plan_has_calls
+from .policy import record_probe_due
 from .totals import run_add, run_add_stats
 
 logger = logging.getLogger("putcodes.sync")
@@ -64,19 +65,41 @@ def researcher_sync(
     if plan is None:
         planned_at = timezone.now()
         plan = researcher_plan(researcher=researcher, orcid=connection.orcid, units=units, connection=connection)
-    if not plan_has_calls(plan):
+    probe = not plan_has_calls(plan) and record_probe_due(plan)
+    if not plan_has_calls(plan) and not probe:
         counts.add_plan_without_calls(plan)
         run_add(run, counts, researcher_done=True)
         return counts
     own_client = client is None
     client = client or default_client(own_stats=True)
     try:
-        _sync_locked(researcher, connection, client, counts, units, plan, planned_at, lock_wait)
+        usable = _record_probe(connection, client) if probe else True
+        if not usable:
+            counts.add_plan_without_calls(plan)
+        else:
+            # After a probe the plan is made again under the lock (the record is active now).
+            _sync_locked(researcher, connection, client, counts, units, plan, None if probe else planned_at, lock_wait)
     finally:
         if own_client:
             run_add_stats(run, client)
     run_add(run, counts, researcher_done=True)
     return counts
+
+
+def _record_probe(connection, client) -> bool:
+    """One read of a record that ORCID refused (locked, deactivated, deprecated): the whole
+    cost of such a record in a run. Usable again: the connection turns active (its items are
+    then written, their data untouched); still refused: the connection keeps (or updates) its
+    state. Never raises for ORCID's answers."""
+    from connections.services import connection_call
+
+    kind = next(iter(KINDS.values()))
+    try:
+        connection_call(connection=connection, call=lambda token: kind.read(client, connection.orcid, token))
+    except OrcidError as error:
+        logger.info("ORCID record %s still not usable: %s", connection.orcid, type(error).__name__)
+        return False
+    return True
 
 
 def _sync_locked(researcher, connection, client, counts, units, plan, planned_at, lock_wait) -> None:

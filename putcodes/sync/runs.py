@@ -21,6 +21,7 @@ from ..models import SyncRun
 from .counts import SyncCounts, failure_note
 from .load import researchers_plans
 from .plan import plan_has_calls
+from .policy import record_probe_due
 from .researcher import researcher_sync
 from .totals import RunTotals, run_add_stats
 
@@ -148,7 +149,8 @@ class _FanOut:
         pool = None if self.sequential else ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="orcid-sync")
         try:
             for researcher_id, connection, plan, planned_at in researchers_plans(researcher_ids, units=self.units, batch=100):
-                if connection is not None and plan_has_calls(plan):
+                # A plan with writes, or one whose record waits on ORCID (a probe read is due).
+                if connection is not None and (plan_has_calls(plan) or record_probe_due(plan)):
                     if pool is None:
                         self.one(researcher_id, connection, plan, planned_at)
                         self.tick()
