@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from orcid_client.client import default_client
-from orcid_client.errors import TokenRevoked
+from orcid_client.errors import RecordUnusable, TokenRevoked
 
 from .kinds import kind_get
 from .models import OrcidItem
@@ -69,16 +69,20 @@ def researcher_reconcile(*, researcher, client=None) -> ReconcileResult:
     """Read `researcher`'s works and employments on ORCID and update the ledger (see the module).
 
     Skips (with `result.skipped` saying why) a researcher with no active connection or nothing
-    on ORCID. When ORCID refuses the token (`invalid_token`) the connection is marked revoked
-    (which emails the researcher) and nothing else changes. Other `OrcidError`s (ORCID unreachable) propagate
-    with the ledger unchanged.
+    on ORCID. A connection waiting on its record (locked, deactivated, deprecated) is read too:
+    a read that works makes it active again (connections.services.connection_call), so its
+    items flow at the next sync; one still refused keeps (or updates) its state. When ORCID
+    refuses the token (`invalid_token`, after one refresh) the connection is marked revoked
+    (which emails the researcher) and nothing else changes. Other `OrcidError`s (ORCID
+    unreachable) propagate with the ledger unchanged.
     """
+    from connections.models import OrcidConnection
     from connections.selectors import connection_for_user
-    from connections.services import connection_access_token, connection_mark_revoked
+    from connections.services import connection_call, connection_mark_revoked
 
     result = ReconcileResult()
     connection = connection_for_user(user=researcher)
-    if connection is None or connection.status != "active":
+    if connection is None or connection.status not in (OrcidConnection.Status.ACTIVE, *OrcidConnection.RECORD_STATUSES):
         result.skipped = "no active ORCID connection"
         return result
     orcid = connection.orcid
@@ -95,13 +99,16 @@ def researcher_reconcile(*, researcher, client=None) -> ReconcileResult:
     client = client or default_client()
     on_orcid: dict[str, dict[int, str]] = {}
     try:
-        token = connection_access_token(connection=connection)
         for kind in kinds:
-            on_orcid[kind] = {summary.put_code: summary.visibility for summary in _read(client, kind, orcid, token)}
+            summaries = connection_call(connection=connection, call=lambda token, k=kind: _read(client, k, orcid, token))
+            on_orcid[kind] = {summary.put_code: summary.visibility for summary in summaries}
             result.reads += 1
     except TokenRevoked as error:
         connection_mark_revoked(connection=connection, reason=f"ORCID refused the token while reconciling: {error}")
         result.skipped = "ORCID access revoked"
+        return result
+    except RecordUnusable as error:  # recorded on the connection by connection_call
+        result.skipped = f"ORCID record {error.record_state}"
         return result
     now = timezone.now()
     hidden: list[int] = []
@@ -139,11 +146,12 @@ def _announce_changes(deleted: list[int], hidden: list[int]) -> None:
 
 
 def researchers_to_reconcile():
-    """Ids of researchers with an active connection and something on ORCID: the periodic
-    full reconcile reads their records (a researcher with nothing on ORCID costs no call)."""
+    """Ids of researchers with an active connection (or one waiting on its record) and something
+    on ORCID: the periodic full reconcile reads their records (a researcher with nothing on
+    ORCID costs no call)."""
     return (
         get_user_model().objects.filter(
-            orcid_connection__status="active",
+            orcid_connection__status__in=["active", "locked", "deactivated", "deprecated"],
             orcid_items__state__in=LIVE_STATES,
             orcid_items__put_code__isnull=False,
         )

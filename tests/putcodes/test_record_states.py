@@ -172,3 +172,21 @@ def test_a_probe_is_due_only_for_items_waiting_on_the_record(state, due):
     assert record_probe_due(Plan(skipped=2, skip_reasons={reason_record(state): 2})) is due
     assert record_probe_due(Plan(skipped=2, skip_reasons={"unit paused": 2})) is False
     assert record_probe_due(Plan()) is False
+
+
+def test_the_reconcile_sees_a_record_locked_and_usable_again(sync_env):
+    from putcodes.reconcile import researcher_reconcile
+
+    researcher, connection = sync_env.researcher(works=2)
+    researcher_sync(researcher=researcher)
+    _set_state(sync_env, connection.orcid, "locked")
+    result = researcher_reconcile(researcher=researcher)
+    assert result.skipped == "ORCID record locked" and not result.deleted_on_orcid
+    connection.refresh_from_db()
+    assert connection.status == S.LOCKED
+    assert set(OrcidItem.objects.filter(researcher=researcher).values_list("state", flat=True)) == {State.ON_ORCID}
+    _set_state(sync_env, connection.orcid, "active")
+    result = researcher_reconcile(researcher=researcher)
+    assert not result.skipped and result.reads == 1
+    connection.refresh_from_db()
+    assert connection.status == S.ACTIVE
