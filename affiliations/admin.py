@@ -79,6 +79,13 @@ class AffiliationAdmin(UnitScopedAdminMixin, ConsentAdminMixin, ItemAdminMixin, 
         # the admin for this object, so the shared admin instance is never changed.
         if obj is None or not obj.pk:
             return "-"
+        return super(AffiliationAdmin, self._for_section(obj)).approval_history(obj)
+
+    def save_model(self, request, obj, form, change):
+        # A researcher moved in the admin clears the choice, recorded under the section.
+        super(AffiliationAdmin, self._for_section(obj)).save_model(request, obj, form, change)
+
+    def _for_section(self, obj):
         view = copy.copy(self)
         view.consent_kind = obj.section
-        return ConsentAdminMixin.approval_history(view, obj)
+        return view

@@ -16,10 +16,13 @@ organisation, hashed into a local_id.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hashlib
 import re
 from dataclasses import dataclass
 from itertools import islice
+
+from django.utils import timezone
 
 from employments.importers import employment_end
 from employments.services import fuzzy_date_parse, fuzzy_dates_in_order
@@ -51,7 +54,7 @@ DATE_FIELDS = ("start_year", "start_month", "start_day", "end_year", "end_month"
 ORG_FIELDS = ("org_name", "org_city", "org_region", "org_country", "org_identifier", "org_source")
 EMPLOYMENT_FIELDS = ("department", "role_title", *DATE_FIELDS, *ORG_FIELDS)
 AFFILIATION_FIELDS = ("section", *EMPLOYMENT_FIELDS, "url", "external_id_type", "external_id_value",
-                      "external_id_url")
+                      "external_id_url", "ended_at")
 
 
 @dataclass
@@ -171,7 +174,7 @@ def affiliation_parse_row(cells: dict) -> AffiliationRow:
     iid, email = _researcher(cells)
     values = {**_text_fields(cells), **_dates(cells), **_organization(cells)}
     if section != "employment":
-        values.update(section=section, url=_url(cells, "url"), **_external_id(cells))
+        values.update(section=section, url=_url(cells, "url"), ended_at=None, **_external_id(cells))
     _orcid_org_rules(section, values)
     local_id = (cells.get("local_id") or "").strip()
     if len(local_id) > LOCAL_ID_MAX:
@@ -184,6 +187,18 @@ def affiliation_parse_row(cells: dict) -> AffiliationRow:
 # As employments leave HR's file (employments.importers.employment_end): the end date becomes
 # the import's date; one already ended is left alone; one not begun yet is removed.
 ENDING = Ending(fields=DATE_FIELDS, end=employment_end)
+
+
+def _affiliation_end(values: dict, today):
+    """Employments' ending, and the affiliation notes when a snapshot ended it (`ended_at`)."""
+    decision = employment_end(values, today)
+    if isinstance(decision, dict):
+        midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+        decision = {**decision, "ended_at": midnight}
+    return decision
+
+
+AFFILIATION_ENDING = Ending(fields=DATE_FIELDS, end=_affiliation_end)
 MESSAGES = {"moved": "local_id '{local_id}' belongs to another researcher in this unit; an affiliation cannot move "
                      "to another person (give it a new local_id)"}
 
@@ -214,7 +229,7 @@ EMPLOYMENT_ROWS = kind_register(ImportKind(
 AFFILIATIONS = kind_register(ImportKind(
     name="affiliations", label="affiliations", model=Affiliation, columns=COLUMNS,
     required_columns=REQUIRED_COLUMNS, parse_row=_only(employment=False), fields=AFFILIATION_FIELDS,
-    ending=ENDING, messages=MESSAGES,
+    ending=AFFILIATION_ENDING, messages=MESSAGES,
     summary_fields=("created", "updated", "unchanged", "restored", "ended", "removed", "rejected"),
 ))
 

@@ -199,4 +199,9 @@ def test_the_mass_change_guard_applies_to_endings(ada, tmp_path):
     output = import_file(tmp_path, services[:1], "--snapshot", "--allow-mass-removal")
     assert "ended (no longer in the file): S1, S10, S11, S2" in output
     assert Affiliation.objects.filter(end_year__isnull=False).count() == 11
+    assert Affiliation.objects.filter(ended_at__isnull=False).count() == 11
+    # Listed again, an ended affiliation is current again (its end date and the note cleared).
+    output = import_file(tmp_path, services)
+    assert output.count("): updated") == 11
+    assert not Affiliation.objects.filter(ended_at__isnull=False).exists()
     assert not Affiliation.objects.filter(removed_at__isnull=False).exists()
