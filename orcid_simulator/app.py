@@ -59,6 +59,7 @@ def url_rules() -> list[Rule]:
         Rule("/v3.0/<orcid>", endpoint="record", methods=["GET"]),
         Rule("/v3.0/<orcid>/activities", endpoint="activities", methods=["GET"]),
         Rule("/v3.0/<orcid>/notification-permission", endpoint="notification_create", methods=["POST"]),
+        Rule("/v3.0/<orcid>/notification-permission/<put_code>", endpoint="notification", methods=["GET", "DELETE"]),
         Rule("/<orcid>/webhook/<path:callback>", endpoint="webhook", methods=["PUT", "DELETE"]),
         Rule("/v3.0/<orcid>/webhook/<path:callback>", endpoint="webhook", methods=["PUT", "DELETE"]),
         # Control interface (CONTRACT §6 and more).

@@ -172,3 +172,15 @@ class Simulator(OAuthState, ItemsState, WebhookState, PersistenceState, RecordSt
                                          "created": iso_now(_now()), **notification})
         self.save()
         return put_code
+
+    def notification(self, *, orcid: str, put_code: int, client: Client, archive: bool = False) -> dict[str, Any]:
+        """One of `client`'s notifications on the record (404 9016 otherwise); `archive` flags it
+        archived, as DELETE does on ORCID."""
+        with self.lock:
+            record = self.record(orcid)
+            for notification in record.notifications:
+                if notification["put_code"] == put_code and notification["source_client_id"] == client.client_id:
+                    if archive and not notification.get("archived"):
+                        notification["archived"] = iso_now(_now())
+                    return dict(notification)
+        raise ApiError(9016, detail=f"No notification found with put-code {put_code}")
