@@ -37,6 +37,12 @@ def _who(request) -> str:
     return f"admin ({request.user.get_username()})"
 
 
+def _cell(value) -> str:
+    # A spreadsheet runs a cell that starts with = + - @ as a formula (CSV injection).
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -49,9 +55,9 @@ def export_csv(modeladmin, request, queryset):
     def rows():
         yield writer.writerow(EXPORT_COLUMNS)
         for inv in queryset.select_related("unit").order_by("pk").iterator(chunk_size=1000):
-            yield writer.writerow([inv.institutional_id, inv.email, inv.unit.code, inv.status, inv.sent_at or "",
-                                   inv.reminders, inv.opened_at or "", inv.connected_at or "", inv.declined_at or "",
-                                   inv.expires_at, inv.last_error])
+            yield writer.writerow([_cell(value) for value in (
+                inv.institutional_id, inv.email, inv.unit.code, inv.status, inv.sent_at, inv.reminders, inv.opened_at,
+                inv.connected_at, inv.declined_at, inv.expires_at, inv.last_error)])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="invitations.csv"'

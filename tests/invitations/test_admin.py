@@ -71,3 +71,12 @@ def test_invite_selected_researchers_from_the_users_list(librarian, invite_env, 
     assert any("nomail: rejected (no valid email address on file)" in m for m in shown)
     assert [m.to for m in mailoutbox] == [["ada@example.edu"]]
     assert Invitation.objects.get().given_names == "Ada"
+
+
+def test_the_export_defuses_spreadsheet_formulas(librarian, invite_env, mailoutbox):
+    invite_env.invite(invite_env.csv([("=cmd", "=cmd@example.edu", "X", "Y")]))
+    changelist = reverse("admin:invitations_invitation_changelist")
+    export = librarian.post(changelist, {"action": "export_csv",
+                                         "_selected_action": list(Invitation.objects.values_list("pk", flat=True))})
+    body = b"".join(export.streaming_content).decode()
+    assert "'=cmd,'=cmd@example.edu,library,sent" in body
