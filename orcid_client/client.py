@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import email.utils
+import hashlib
 import http.cookiejar
 import logging
 import random
@@ -745,6 +746,8 @@ def default_client(
         settings.ORCID_BASE_URL,
         settings.ORCID_API_URL,
         settings.ORCID_CLIENT_ID,
+        # A changed secret (rotated) must reach ORCID: a hash of it, so the key holds no secret.
+        hashlib.sha256(settings.ORCID_CLIENT_SECRET.encode()).hexdigest(),
         settings.REDIS_URL,
         settings.ORCID_REQUESTS_PER_SECOND,
         settings.ORCID_BURST,

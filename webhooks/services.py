@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from orcid_client.errors import OrcidError, TokenRevoked
+from orcid_portal.tasks_mode import tasks_run_in_process
 
 from .models import WebhookSubscription
 
@@ -37,17 +38,17 @@ DEBOUNCE_KEY = "webhooks:reconcile-queued:{orcid}"
 
 
 def _client():
-    from orcid_client.client import OrcidClient
+    from orcid_client.client import default_client
 
-    return OrcidClient()
+    return default_client()
 
 
 def webhooks_enabled() -> bool:
-    return bool(getattr(settings, "ORCID_WEBHOOKS_ENABLED", False))
+    return bool(settings.ORCID_WEBHOOKS_ENABLED)
 
 
 def debounce_seconds() -> float:
-    return float(getattr(settings, "ORCID_WEBHOOK_DEBOUNCE_SECONDS", 30))
+    return float(settings.ORCID_WEBHOOK_DEBOUNCE_SECONDS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -239,7 +240,7 @@ def webhooks_register_missing(*, limit: int = 500) -> int:
 # Callbacks
 # ---------------------------------------------------------------------------------------------
 def _tasks_in_process() -> bool:
-    return bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False))
+    return tasks_run_in_process()
 
 
 def webhook_callback_receive(*, orcid: str, token: str) -> bool:

@@ -235,13 +235,13 @@ def orcid_record_works_forget(*, orcid: str) -> None:
 
 def _read_record(connection) -> OrcidRecordWorks:
     from connections.services import connection_access_token
-    from orcid_client.client import OrcidClient
+    from orcid_client.client import default_client
     from orcid_client.errors import OrcidError
 
     try:
         token = connection_access_token(connection=connection)
         # A page waits for this read: short timeouts and one retry, not the sync's patience.
-        client = OrcidClient(read_timeout=PAGE_READ_TIMEOUT_SECONDS, max_retries=1)
+        client = default_client(read_timeout=PAGE_READ_TIMEOUT_SECONDS, max_retries=1)
         summaries = client.works_read(orcid=connection.orcid, access_token=token)
     except OrcidError as exc:
         logger.warning("Could not read the ORCID works of %s: %s", connection.orcid, type(exc).__name__)
