@@ -12,21 +12,26 @@ of `OrcidConnection.Status` (and `not_connected`); `items_on_orcid_<kind>` count
 items in state `on_orcid` for each of `OrcidItem.Kind` (new kinds appear by themselves);
 `items_failing` those ORCID refused (state `error`). A unit's row counts its own items only.
 
-Cost: four grouped queries (population, departments, connections, items), whatever the size;
-the rest is summing ~one tuple per (researcher, unit, kind) in Python.
+Cost: a few grouped queries whatever the size (what the units hold, departments, connections,
+the ledger by researcher and by unit), then summing ~one tuple per researcher and kind in
+Python (benchmarks/bench_report.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 NO_DEPARTMENT = "(no department)"
 NOT_CONNECTED = "not_connected"
+NO_DEPARTMENTS = (NO_DEPARTMENT,)
+ON_ORCID, FAILING = "on_orcid", "error"  # OrcidItem.State values the report counts
 
 
 def connection_states() -> list[str]:
@@ -53,13 +58,15 @@ def report_columns() -> list[str]:
 
 @dataclass
 class _Tally:
-    people: set = field(default_factory=set)
-    connections: dict = field(default_factory=lambda: defaultdict(int))
-    on_orcid: dict = field(default_factory=lambda: defaultdict(int))
+    """Counts of one row. A person is counted once per row (a unit or department holds each
+    person once), so `researchers` is the sum of the connection states."""
+
+    connections: Counter = field(default_factory=Counter)
+    on_orcid: Counter = field(default_factory=Counter)
     failing: int = 0
 
     def row(self) -> dict:
-        researchers = len(self.people)
+        researchers = sum(self.connections.values())
         connected = self.connections.get("active", 0)
         row = {
             "researchers": researchers,
@@ -72,22 +79,38 @@ class _Tally:
         return row
 
 
-def _population(unit_ids: list[int] | None) -> dict[int, set[int]]:
-    """researcher id -> ids of the units holding something about them."""
-    from employments.models import Employment
-    from putcodes.models import OrcidItem
-    from works.models import Work
+def _holding_models() -> list:
+    """The models of things a unit holds about a researcher (Work, Employment, and the kinds
+    added later: any model with a `unit` and a `researcher` key), not the ledger, whose every
+    row is of one of them (and is counted by `_items_by_researcher`)."""
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
 
-    querysets = []
-    for model in (Work, Employment, OrcidItem):
+    from putcodes.models import OrcidItem
+    from units.models import Unit
+
+    def key_to(model, name, target) -> bool:
+        try:
+            f = model._meta.get_field(name)
+        except Exception:
+            return False
+        return getattr(f, "many_to_one", False) and f.related_model is target
+
+    user = get_user_model()
+    return [m for m in apps.get_models() if m is not OrcidItem and not m._meta.proxy
+            and key_to(m, "unit", Unit) and key_to(m, "researcher", user)]
+
+
+def _held_pairs(unit_ids: list[int] | None) -> set[tuple[int, int]]:
+    """(researcher id, unit id) of what the units hold. One DISTINCT query per model: an
+    index-only scan of the works' (researcher, unit) index on PostgreSQL."""
+    pairs: set[tuple[int, int]] = set()
+    for model in _holding_models():
         qs = model.objects.all()
         if unit_ids is not None:
             qs = qs.filter(unit_id__in=unit_ids)
-        querysets.append(qs.order_by().values_list("researcher_id", "unit_id"))
-    people: dict[int, set[int]] = defaultdict(set)
-    for researcher_id, unit_id in querysets[0].union(*querysets[1:]):
-        people[researcher_id].add(unit_id)
-    return people
+        pairs.update(qs.order_by().values_list("researcher_id", "unit_id").distinct())
+    return pairs
 
 
 def _departments(today: dt.date) -> dict[int, set[str]]:
@@ -102,22 +125,78 @@ def _departments(today: dt.date) -> dict[int, set[str]]:
     return departments
 
 
-def _items(unit_ids: list[int] | None):
-    """(researcher id, unit id, kind, on ORCID, failing) for every pair with either."""
+def _ledger(unit_ids: list[int] | None):
     from putcodes.models import OrcidItem
 
-    State = OrcidItem.State
-    qs = OrcidItem.objects.filter(state__in=[State.ON_ORCID, State.ERROR])
-    if unit_ids is not None:
-        qs = qs.filter(unit_id__in=unit_ids)
-    return (
-        qs.order_by()
-        .values_list("researcher_id", "unit_id", "kind")
-        .annotate(
-            on_orcid=Count("id", filter=Q(state=State.ON_ORCID)),
-            failing=Count("id", filter=Q(state=State.ERROR)),
-        )
-    )
+    qs = OrcidItem.objects.all()
+    return qs.filter(unit_id__in=unit_ids) if unit_ids is not None else qs
+
+
+def _items_by_researcher(unit_ids: list[int] | None):
+    """(researcher id, kind, state, count): for the departments and the total. An index-only
+    scan of the ledger's (researcher, kind, state) index on PostgreSQL."""
+    return _ledger(unit_ids).order_by().values_list("researcher_id", "kind", "state").annotate(n=Count("*"))
+
+
+def _items_by_unit(unit_ids: list[int] | None):
+    """(unit id, kind, state, count): for the units' rows (a few groups: a cheap parallel scan)."""
+    return _ledger(unit_ids).order_by().values_list("unit_id", "kind", "state").annotate(n=Count("*"))
+
+
+@contextmanager
+def _large_read():
+    """On PostgreSQL, give the report's grouped scans room to hash in memory (the default 4 MB
+    work_mem spills a million-row GROUP BY to disk) and skip JIT compilation, which costs more
+    than it saves on these short queries. Only for this transaction (SET LOCAL)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '64MB'")
+                cursor.execute("SET LOCAL jit = off")
+        yield
+
+
+def _count_people(pairs, items, status_of: dict, departments: dict, report: "_Rows") -> None:
+    people: dict[int, set[int]] = defaultdict(set)
+    for researcher_id, unit_id in pairs:
+        people[researcher_id].add(unit_id)
+    for researcher_id, _kind, _state, _n in items:
+        people.setdefault(researcher_id, set())  # on the ledger only: in the total and departments
+    total, by_unit, by_department = Counter(), Counter(), Counter()
+    for researcher_id, held_by in people.items():
+        state = status_of.get(researcher_id, NOT_CONNECTED)
+        total[state] += 1
+        by_unit.update((unit_id, state) for unit_id in held_by)
+        by_department.update((name, state) for name in departments.get(researcher_id, NO_DEPARTMENTS))
+    report.total.connections.update(total)
+    for (unit_id, state), n in by_unit.items():
+        report.units[unit_id].connections[state] += n
+    for (name, state), n in by_department.items():
+        report.departments[name].connections[state] += n
+
+
+def _add_items(tally: "_Tally", kind: str, state: str, n: int) -> None:
+    if state == ON_ORCID:
+        tally.on_orcid[kind] += n
+    elif state == FAILING:
+        tally.failing += n
+
+
+def _count_items(items, unit_items, departments: dict, report: "_Rows") -> None:
+    for researcher_id, kind, state, n in items:
+        if state in (ON_ORCID, FAILING):
+            _add_items(report.total, kind, state, n)
+            for name in departments.get(researcher_id, NO_DEPARTMENTS):
+                _add_items(report.departments[name], kind, state, n)
+    for unit_id, kind, state, n in unit_items:
+        _add_items(report.units[unit_id], kind, state, n)
+
+
+@dataclass
+class _Rows:
+    total: _Tally = field(default_factory=_Tally)
+    units: dict = field(default_factory=lambda: defaultdict(_Tally))
+    departments: dict = field(default_factory=lambda: defaultdict(_Tally))
 
 
 def adoption_report(*, units=None) -> dict:
@@ -129,24 +208,17 @@ def adoption_report(*, units=None) -> dict:
     from units.models import Unit
 
     unit_ids = [u.pk for u in units] if units is not None else None
-    people = _population(unit_ids)
-    departments = _departments(timezone.localdate())
-    # Every connection (one short row each) rather than an IN list of thousands of ids.
-    status_of = dict(OrcidConnection.objects.order_by().values_list("user_id", "status"))
-    total, by_unit, by_department = _Tally(), defaultdict(_Tally), defaultdict(_Tally)
-    for researcher_id, held_by in people.items():
-        state = status_of.get(researcher_id, NOT_CONNECTED)
-        tallies = [total] + [by_unit[u] for u in held_by]
-        tallies += [by_department[d] for d in departments.get(researcher_id, (NO_DEPARTMENT,))]
-        for tally in tallies:
-            tally.people.add(researcher_id)
-            tally.connections[state] += 1
-    for researcher_id, unit_id, kind, on_orcid, failing in _items(unit_ids):
-        tallies = [total, by_unit[unit_id]]
-        tallies += [by_department[d] for d in departments.get(researcher_id, (NO_DEPARTMENT,))]
-        for tally in tallies:
-            tally.on_orcid[kind] += on_orcid
-            tally.failing += failing
+    with _large_read():
+        pairs = _held_pairs(unit_ids)
+        items = list(_items_by_researcher(unit_ids))
+        unit_items = list(_items_by_unit(unit_ids))
+        departments = _departments(timezone.localdate())
+        # Every connection (one short row each) rather than an IN list of thousands of ids.
+        status_of = dict(OrcidConnection.objects.order_by().values_list("user_id", "status"))
+    rows = _Rows()
+    _count_people(pairs, items, status_of, departments, rows)
+    _count_items(items, unit_items, departments, rows)
+    total, by_unit, by_department = rows.total, rows.units, rows.departments
     names = dict(Unit.objects.filter(pk__in=list(by_unit)).values_list("pk", "code"))
     titles = dict(Unit.objects.filter(pk__in=list(by_unit)).values_list("pk", "name"))
     return {
