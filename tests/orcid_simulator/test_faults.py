@@ -29,9 +29,11 @@ def test_past_the_burst_orcid_answers_503_with_nginxs_page(orcid_simulator, api:
 
 
 def test_the_bucket_refills_at_the_configured_rate(orcid_simulator, api: Api):
-    orcid_simulator.set_rate_limit(rate=10, burst=3)
+    # A slow refill (one token per 4 s), so that the four calls fall within one token's time
+    # even on a busy machine; then a wait of at least that long.
+    orcid_simulator.set_rate_limit(rate=0.25, burst=3)
     assert [api.call("GET", "works").status_code for _ in range(4)] == [200, 200, 200, 503]
-    time.sleep(0.25)
+    time.sleep(4.1)
     assert api.call("GET", "works").status_code == 200
 
 

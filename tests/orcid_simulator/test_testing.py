@@ -63,7 +63,7 @@ def test_reset_forgets_records_clients_faults_and_calls(orcid_simulator, api: Ap
     assert orcid_simulator.records() == []
     assert orcid_simulator.calls() == []
     assert [c["client_id"] for c in orcid_simulator.clients()] == ["APP-DEMO000000000001"]
-    assert requests.get(f"{orcid_simulator.url}/_simulator/faults", timeout=5).json()["error_rate"] == 0.0
+    assert requests.get(f"{orcid_simulator.url}/_simulator/faults", timeout=30).json()["error_rate"] == 0.0
     assert api.call("GET", "works").status_code == 401
 
 
@@ -71,8 +71,8 @@ def test_running_simulator_starts_its_own_server_on_a_free_port():
     with running_simulator(rate=1, burst=1) as sim:
         record = sim.control.create_record(name="Solo")
         headers = {"Authorization": f"Bearer {record['access_token']}", "Accept": "application/json"}
-        first = requests.get(f"{sim.url}/v3.0/{record['orcid']}/works", headers=headers, timeout=5)
-        second = requests.get(f"{sim.url}/v3.0/{record['orcid']}/works", headers=headers, timeout=5)
+        first = requests.get(f"{sim.url}/v3.0/{record['orcid']}/works", headers=headers, timeout=30)
+        second = requests.get(f"{sim.url}/v3.0/{record['orcid']}/works", headers=headers, timeout=30)
         assert (first.status_code, second.status_code) == (200, 503)
 
 
@@ -81,17 +81,17 @@ def test_the_state_file_keeps_records_across_restarts(tmp_path):
     with running_simulator(state_file=str(state)) as sim:
         record = sim.control.create_record(name="Persistent")
         headers = {"Authorization": f"Bearer {record['access_token']}", "Content-Type": "application/json"}
-        posted = requests.post(f"{sim.url}/v3.0/{record['orcid']}/work", json=work_json(), headers=headers, timeout=5)
+        posted = requests.post(f"{sim.url}/v3.0/{record['orcid']}/work", json=work_json(), headers=headers, timeout=30)
         assert posted.status_code == 201
     with running_simulator(state_file=str(state)) as sim:
         headers = {"Authorization": f"Bearer {record['access_token']}", "Accept": "application/json"}
-        works = requests.get(f"{sim.url}/v3.0/{record['orcid']}/works", headers=headers, timeout=5).json()
+        works = requests.get(f"{sim.url}/v3.0/{record['orcid']}/works", headers=headers, timeout=30).json()
         assert len(works["group"]) == 1
         fresh = sim.control.create_record(name="Made just before a restart")
     with running_simulator(state_file=str(state)) as sim:
         assert fresh["orcid"] in [r["orcid"] for r in sim.control.records()]
         headers = {"Authorization": f"Bearer {fresh['access_token']}", "Accept": "application/json"}
-        assert requests.get(f"{sim.url}/v3.0/{fresh['orcid']}/works", headers=headers, timeout=5).status_code == 200
+        assert requests.get(f"{sim.url}/v3.0/{fresh['orcid']}/works", headers=headers, timeout=30).status_code == 200
 
 
 def test_a_refused_record_call_leaves_no_record_behind(orcid_simulator):
@@ -126,7 +126,7 @@ def test_a_restart_on_a_state_file_takes_the_rate_limit_it_is_started_with(tmp_p
         sim.control.register_client(client_id="APP-OWNLIMIT0000001", rate=5, burst=5)
     with running_simulator(state_file=str(state), rate=24, burst=40) as sim:
         headers = {"Authorization": f"Bearer {record['access_token']}", "Accept": "application/json"}
-        statuses = [requests.get(f"{sim.url}/v3.0/{record['orcid']}/works", headers=headers, timeout=5).status_code
+        statuses = [requests.get(f"{sim.url}/v3.0/{record['orcid']}/works", headers=headers, timeout=30).status_code
                     for _ in range(3)]
         assert statuses == [200, 200, 200]
         clients = {c["client_id"]: c for c in sim.control.clients()}

@@ -80,7 +80,7 @@ def worker(broker, orcid_simulator, tmp_path):
     log.close()
 
 
-def wait_for(condition, timeout: float = 60.0) -> None:
+def wait_for(condition, timeout: float = 300.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting for the worker"
