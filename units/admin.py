@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ApiAuditEvent, ApiKey, Unit
+from .models import ApiAuditEvent, ApiKey, ImportJob, Unit
 from .permissions import UnitScopedAdminMixin
 from .services import api_key_revoke
 
@@ -86,4 +86,24 @@ class ApiAuditEventAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
+    """The background imports (admin uploads): read-only; each kind's upload page starts them."""
+
+    list_display = ("pk", "kind", "unit", "file_name", "state", "rows_done", "rows_total", "created_by",
+                    "created_at", "finished_at")
+    list_filter = ("state", "kind", "unit")
+    search_fields = ("file_name", "created_by__username")
+    list_select_related = ("unit", "created_by")
+    readonly_fields = ("unit", "kind", "file_name", "options", "state", "rows_total", "rows_done", "counts", "error",
+                       "report", "created_by", "created_at", "started_at", "finished_at", "updated_at")
+    exclude = ("file", "rejected")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -147,3 +147,17 @@ def test_staff_see_only_their_units_jobs():
     client.force_login(staff)
     assert client.get(f"/admin/works/work/import/{job.pk}/").status_code == 403
     assert "works.csv" not in client.get("/admin/works/work/import/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_job_that_stopped_moving_says_so_and_jobs_are_listed_for_operations(boss):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    job = import_job_create(kind="works", unit=UnitFactory(code="library"), upload=upload("works.csv", WORKS_CSV))
+    ImportJob.objects.filter(pk=job.pk).update(state="running", updated_at=timezone.now() - dt.timedelta(minutes=11))
+    page = boss.get(f"/admin/works/work/import/{job.pk}/").content.decode()
+    assert "No progress since" in page and 'http-equiv="refresh"' not in page
+    listing = boss.get("/admin/units/importjob/").content.decode()
+    assert "works.csv" in listing and "Running" in listing

@@ -9,12 +9,15 @@ refreshes until the report is there."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 
 from units.models import ImportJob, Unit
 from units.permissions import user_unit_ids
@@ -23,6 +26,7 @@ from .jobs import import_job_create, import_job_dispatch, import_job_run
 from .reader import ImportFileError
 
 RECENT_JOBS = 10
+STALLED_AFTER = dt.timedelta(minutes=10)
 
 
 def job_summary_sentence(job: ImportJob) -> str:
@@ -106,13 +110,16 @@ class ImportUploadAdminMixin:
         info = self.model._meta.app_label, self.model._meta.model_name
         units = self.import_units(request)
         running = job is not None and job.state in (ImportJob.State.QUEUED, ImportJob.State.RUNNING)
+        # A job whose process died (a restart during a thread's import) stops moving: say so.
+        stalled = running and job.updated_at < timezone.now() - STALLED_AFTER
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": self.import_title,
             "form": form,
             "job": job,
-            "refresh": running,
+            "refresh": running and not stalled,
+            "stalled": stalled,
             "summary_sentence": job_summary_sentence(job) if job is not None else "",
             "errors": job.rejected if job is not None else [],
             "recent_jobs": ImportJob.objects.filter(kind=self.import_kind, unit__in=units)
