@@ -12,3 +12,4 @@ class EmploymentsConfig(AppConfig):
         from .models import Employment
 
         membership_register(model_membership(Employment))  # HR's people, for limited token keys
+        from . import receivers  # noqa: F401  (connects them)

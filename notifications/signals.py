@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from putcodes.signals import items_written
+from putcodes.signals import items_written, researcher_reconciled
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +70,12 @@ def _orcid_items_written(sender, items, **kwargs) -> None:
     # batch is one researcher's, so its first item stands for all.
     if items:
         _orcid_item_saved(sender, items[0])
+
+
+@receiver(researcher_reconciled, dispatch_uid="notifications-researcher-reconciled")
+def _researcher_reconciled(sender, researcher_id: int, **kwargs) -> None:
+    # A first-written email missed (items written before an address was known) goes out now.
+    items_first_written_check(researcher_id)
 
 
 def _check_waiting(user_id: int) -> bool:

@@ -14,3 +14,7 @@ items_changed_on_orcid = Signal()
 # Sent once when a sync run ends (finished or failed), by whichever process closed it; `run`:
 # the SyncRun as stored. Operations' alerts (operations/alerts.py) listen.
 sync_run_finished = Signal()
+
+# Sent by the reconcile task after a researcher's record was read and the ledger brought in
+# line (`researcher_id`). Notifications look then for a first-written email still owed.
+researcher_reconciled = Signal()

@@ -132,18 +132,17 @@ def unit_items_withdraw(*, unit: Unit) -> dict[str, int]:
     marked removed, so none is eligible any more and the next sync deletes each one that is
     on ORCID through the ledger (the ledger row becomes `withdrawn`). Nothing is deleted from
     ORCID here. A later import that lists an item again brings it back.
-    Returns the number of works and employments marked.
+    Returns the number of items marked per kind ({"works": …, "employments": …}). The kinds'
+    apps (a layer above units) do the marking, answering `unit_items_withdraw_requested`.
     """
-    from employments.models import Employment
-    from works.models import Work
+    from .signals import unit_items_withdraw_requested
 
     now = timezone.now()
+    counts: dict[str, int] = {}
     with transaction.atomic():
-        works = Work.objects.filter(unit=unit, removed_at__isnull=True).update(removed_at=now, updated_at=now)
-        employments = Employment.objects.filter(unit=unit, removed_at__isnull=True).update(
-            removed_at=now, updated_at=now
-        )
-    return {"works": works, "employments": employments}
+        for _, answer in unit_items_withdraw_requested.send(sender=Unit, unit=unit, now=now):
+            counts.update(answer or {})
+    return counts
 
 
 def _check_units(modeladmin, request, queryset) -> list[Unit]:
@@ -173,7 +172,7 @@ def withdraw_unit_items(modeladmin, request, queryset):
         note = " Resume the unit: a paused unit's deletions wait too." if unit.paused else ""
         modeladmin.message_user(
             request,
-            f"{unit.code}: {counts['works']} work(s) and {counts['employments']} employment(s) marked for "
+            f"{unit.code}: {counts.get('works', 0)} work(s) and {counts.get('employments', 0)} employment(s) marked for "
             f"withdrawal; the next sync deletes them from ORCID.{note}",
             level=messages.WARNING if unit.paused else messages.SUCCESS,
         )

@@ -43,8 +43,8 @@ def webhook_unregister_task(orcid: str) -> None:
 
 @shared_task(name="putcodes.researcher_reconcile")
 def researcher_reconcile_task(user_id: int) -> None:
-    from notifications.signals import items_first_written_check
     from putcodes.reconcile import researcher_reconcile
+    from putcodes.signals import researcher_reconciled
 
     researcher = get_user_model().objects.filter(pk=user_id).first()
     if researcher is None:
@@ -54,8 +54,8 @@ def researcher_reconcile_task(user_id: int) -> None:
     except OrcidError as error:
         logger.warning("Reconcile of %s stopped: %s", researcher.username, error)
         return
-    # A first-written email missed (e.g. items saved in bulk without signals) goes out now.
-    items_first_written_check(user_id)
+    # Listeners (notifications: a first-written email missed goes out now).
+    researcher_reconciled.send(sender=researcher_reconcile_task, researcher_id=user_id)
 
 
 @shared_task(name="putcodes.researchers_reconcile_all")

@@ -11,3 +11,4 @@ class WorksConfig(AppConfig):
         from .models import Work
 
         membership_register(model_membership(Work))  # a library's researchers, for limited token keys
+        from . import receivers  # noqa: F401  (connects them)
