@@ -44,6 +44,10 @@ class AdoptionSnapshotAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
+        from django.core.exceptions import PermissionDenied
+
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         units, trend_unit = _scope(request)
         all_units = user_unit_ids(request.user) is None
         if not all_units and not units:
