@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Callable, TypeVar
 
@@ -290,19 +291,59 @@ def _refresh_locked(locked: OrcidConnection, *, expired_at_orcid: bool) -> Orcid
     return None
 
 
+_public_token_lock = threading.Lock()
+_public_tokens: dict[str, str] = {}  # ORCID's base URL -> a /read-public client token (they last 20 years)
+
+
+def _public_token(client) -> str:
+    with _public_token_lock:
+        token = _public_tokens.get(client.base_url)
+    if not token:
+        token = client.token_client_credentials(scope="/read-public").access_token
+        with _public_token_lock:
+            _public_tokens[client.base_url] = token
+    return token
+
+
 def _record_state_probe(orcid: str) -> RecordUnusable | None:
-    """What ORCID says of the record to anyone (a `/read-public` client token): the
-    `RecordUnusable` error of a deactivated, locked or deprecated record, else None (also when
-    ORCID cannot be asked just now). Two calls, made only when ORCID refused a refresh."""
+    """What ORCID says of the record to anyone (a `/read-public` client token, kept per
+    process): the `RecordUnusable` error of a deactivated, locked or deprecated record, else
+    None (also when ORCID cannot be asked just now). One read."""
     client = _client()
-    try:
-        public = client.token_client_credentials(scope="/read-public")
-        client.record_read(orcid=orcid, access_token=public.access_token)
-    except RecordUnusable as error:
-        return error
-    except OrcidError as error:
-        logger.info("Could not read the state of ORCID record %s: %s", orcid, type(error).__name__)
+    for _attempt in range(2):
+        try:
+            client.record_read(orcid=orcid, access_token=_public_token(client))
+        except RecordUnusable as error:
+            return error
+        except TokenRevoked:  # the kept client token is no longer valid: once more with a new one
+            with _public_token_lock:
+                _public_tokens.pop(client.base_url, None)
+            continue
+        except OrcidError as error:
+            logger.info("Could not read the state of ORCID record %s: %s", orcid, type(error).__name__)
+        return None
     return None
+
+
+def connection_record_probe(*, connection: OrcidConnection, call: Callable[[str], object]) -> bool:
+    """One read of a record ORCID refused (the connection is locked, deactivated or
+    deprecated): True when it is usable again (the connection is then active), False when
+    not (its state kept or updated) or when ORCID could not answer. A deactivated record is
+    read through ORCID's public view first, since ORCID disabled the record's tokens: while it
+    stays deactivated that is the only call."""
+    from .record_states import connection_record_refused
+
+    if connection.status == OrcidConnection.Status.DEACTIVATED:
+        still = _record_state_probe(connection.orcid)
+        if still is not None:
+            connection_record_refused(connection=connection, error=still)
+            return False
+    try:
+        connection_call(connection=connection, call=call)
+    except OrcidError as error:
+        logger.info("ORCID record %s still not usable: %s", connection.orcid, type(error).__name__)
+        return False
+    return True
 
 
 def connection_token_refused(*, connection: OrcidConnection, refused_token: str) -> str:
@@ -510,7 +551,7 @@ from .record_states import (  # noqa: E402
 
 __all__ = [
     "connection_connect", "connection_access_token", "connection_token_refused", "connection_call",
-    "connection_mark_revoked", "connection_disconnect", "connection_keys_rotate", "connection_mark_locked",
+    "connection_record_probe", "connection_mark_revoked", "connection_disconnect", "connection_keys_rotate", "connection_mark_locked",
     "connection_mark_deactivated", "connection_mark_deprecated", "connection_mark_usable",
     "connection_record_refused",
 ]

@@ -91,15 +91,10 @@ def _record_probe(connection, client) -> bool:
     cost of such a record in a run. Usable again: the connection turns active (its items are
     then written, their data untouched); still refused: the connection keeps (or updates) its
     state. Never raises for ORCID's answers."""
-    from connections.services import connection_call
+    from connections.services import connection_record_probe
 
     kind = next(iter(KINDS.values()))
-    try:
-        connection_call(connection=connection, call=lambda token: kind.read(client, connection.orcid, token))
-    except OrcidError as error:
-        logger.info("ORCID record %s still not usable: %s", connection.orcid, type(error).__name__)
-        return False
-    return True
+    return connection_record_probe(connection=connection, call=lambda token: kind.read(client, connection.orcid, token))
 
 
 def _sync_locked(researcher, connection, client, counts, units, plan, planned_at, lock_wait) -> None:

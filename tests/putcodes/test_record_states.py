@@ -190,3 +190,25 @@ def test_the_reconcile_sees_a_record_locked_and_usable_again(sync_env):
     assert not result.skipped and result.reads == 1
     connection.refresh_from_db()
     assert connection.status == S.ACTIVE
+
+
+def test_a_deactivated_record_waits_with_one_read_per_run_and_a_reactivated_one_asks_to_reconnect(sync_env):
+    researcher, connection = sync_env.researcher(works=2)
+    _set_state(sync_env, connection.orcid, "deactivated")
+    researcher_sync(researcher=researcher)
+    connection.refresh_from_db()
+    assert connection.status == S.DEACTIVATED  # ORCID disabled the token: its state, not a revocation
+    assert set(OrcidItem.objects.filter(researcher=researcher).values_list("state", flat=True)) <= {State.PENDING}
+
+    sync_env.simulator.clear_calls()
+    researcher_sync(researcher=researcher)
+    calls = _calls_for(sync_env, connection.orcid)
+    assert len(calls) == 1 and calls[0]["method"] == "GET"
+    connection.refresh_from_db()
+    assert connection.status == S.DEACTIVATED
+
+    # Reactivated: ORCID does not revive the disabled tokens, so the researcher must connect again.
+    _set_state(sync_env, connection.orcid, "active")
+    researcher_sync(researcher=researcher)
+    connection.refresh_from_db()
+    assert connection.status == S.REVOKED
