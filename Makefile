@@ -37,6 +37,8 @@ services:
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(PY) scripts/check_sizes.py
 
 test: install-dev lint
 	@sh scripts/services.sh > $(VENV)/services.env
