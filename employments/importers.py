@@ -11,7 +11,6 @@ dates). The mass-change guard (units/importing/snapshot.py) applies to endings t
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 from collections.abc import Callable
@@ -20,8 +19,6 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 
 from units.importing import (
-    REMOVE,
-    Ending,
     ImportFileError,
     ImportKind,
     ImportOptions,
@@ -32,6 +29,7 @@ from units.importing import (
     import_stream,
     kind_register,
 )
+from units.importing.dates import DATE_ENDING, date_end
 from units.models import Unit
 
 from .models import Employment
@@ -115,18 +113,8 @@ def employment_parse_row(cells: dict) -> ParsedRow:
     return ParsedRow(local_id=row.local_id, institutional_id=row.institutional_id, values=_fields(row))
 
 
-def employment_end(values: dict, today: dt.date):
-    """How a snapshot ends an employment it no longer lists: its end date becomes `today`;
-    nothing when it ended by then; REMOVE when it has not begun (ORCID refuses an end before
-    the start, error 9055, and an employment that never began is no history to keep)."""
-    now = (today.year, today.month, today.day)
-    end = (values["end_year"], values["end_month"], values["end_day"])
-    start = (values["start_year"], values["start_month"], values["start_day"])
-    if end[0] is not None and fuzzy_dates_in_order(end, now):
-        return None
-    if start[0] is not None and not fuzzy_dates_in_order(start, now):
-        return REMOVE
-    return {"end_year": today.year, "end_month": today.month, "end_day": today.day}
+# How a snapshot ends an employment it no longer lists (units/importing/dates.py).
+employment_end = date_end
 
 
 EMPLOYMENTS = kind_register(ImportKind(
@@ -138,7 +126,7 @@ EMPLOYMENTS = kind_register(ImportKind(
     parse_row=employment_parse_row,
     fields=FIELDS,
     snapshot_default=True,
-    ending=Ending(fields=FIELDS[2:], end=employment_end),
+    ending=DATE_ENDING,
     summary_fields=("created", "updated", "unchanged", "restored", "ended", "removed", "rejected"),
     messages={"repeat": "local_id repeats {where}"},
     batch_size=500,

@@ -3,68 +3,17 @@ choice. HR's import is employments/importers.py (the importer framework's employ
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-
 from django.utils import timezone
 
 from accounts.models import ConsentEvent
 from accounts.services import consent_record
+from units.importing.dates import FuzzyDate, fuzzy_date_check, fuzzy_date_parse, fuzzy_dates_in_order
 
 from .models import Employment
 
-_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
-
-FuzzyDate = tuple[int | None, int | None, int | None]
-
-
-def fuzzy_date_parse(text: str) -> FuzzyDate:
-    """`YYYY`, `YYYY-MM` or `YYYY-MM-DD` as (year, month, day); empty text is (None, None, None).
-    Raises ValueError with a reason for anything else, or a date ORCID refuses (years 1900–2100)."""
-    text = (text or "").strip()
-    if not text:
-        return (None, None, None)
-    match = _DATE.match(text)
-    if not match:
-        raise ValueError(f"'{text}' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
-    date = tuple(int(part) if part else None for part in match.groups())
-    try:
-        fuzzy_date_check(date)
-    except ValueError as problem:
-        raise ValueError(f"'{text}': {problem}") from None
-    return date
-
-
-def fuzzy_date_check(date: FuzzyDate) -> None:
-    """Raises ValueError unless (year, month, day) is a date ORCID takes: each part needs the
-    one before, years 1900 to 2100, and a real day of the calendar."""
-    year, month, day = date
-    if year is None:
-        if month is not None or day is not None:
-            raise ValueError("a month or day needs a year")
-        return
-    if not 1900 <= year <= 2100:
-        raise ValueError("ORCID accepts years 1900 to 2100")
-    if month is None:
-        if day is not None:
-            raise ValueError("a day needs a month")
-        return
-    if not 1 <= month <= 12:
-        raise ValueError(f"there is no month {month}")
-    if day is not None:
-        try:
-            dt.date(year, month, day)
-        except ValueError:
-            raise ValueError("not a day of the calendar") from None
-
-
-def fuzzy_dates_in_order(start: FuzzyDate, end: FuzzyDate) -> bool:
-    """Whether ORCID takes `end` as not before `start`. ORCID compares the dates as written,
-    an unknown month or day counting as 0, so "2020-05" to "2020" is refused (error 9055)
-    although it could be read as fine: HR must give the end date at least as precisely."""
-    if start[0] is None or end[0] is None:
-        return True
-    return tuple(part or 0 for part in end) >= tuple(part or 0 for part in start)
+# The date rules are the importer framework's (units/importing/dates.py), shared by every kind
+# with dates; Employment.clean and HR's import use them from here too.
+__all__ = ["FuzzyDate", "employment_choose", "fuzzy_date_check", "fuzzy_date_parse", "fuzzy_dates_in_order"]
 
 
 def employment_choose(*, employment: Employment, researcher, approved: bool) -> Employment:

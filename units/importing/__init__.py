@@ -25,7 +25,9 @@ Building blocks (all keyword-only):
   (or any object with `local_id`, `institutional_id`, `email`) is what a parser returns; the
   researcher is found by `institutional_id` (created on first sight) or, when that is empty,
   by `email` (the Affiliation Manager CSV: an unknown email is a rejected row).
-- `Ending(fields, end)`: kinds with an end date leave a snapshot by being ended, not deleted.
+- `Ending(fields, end)`: kinds with an end date leave a snapshot by being ended, not deleted;
+  `units.importing.dates` has ORCID's fuzzy dates (`fuzzy_date_parse`, `fuzzy_dates_in_order`)
+  and `DATE_ENDING`, the Ending of any model with start_/end_ year, month and day fields.
 - `import_stream(kind=, unit=, stream=, fmt=, options=ImportOptions(...), on_row=, progress=)`
   → `ImportReport`: the whole import of a seekable binary file, hardened reader included.
   `import_run(kind=, unit=, entries=...)` is the same from already parsed entries.
