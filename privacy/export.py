@@ -3,7 +3,7 @@
 
 Found generically, so that apps added later (affiliations, funding, invitations) are
 included without a change here: every model with a foreign key to the user, every model with
-an `institutional_id` or `email` field naming them, and the connection's history. Secrets are
+an `institutional_id`, `username` or `email` field naming them, and the connection's history. Secrets are
 never exported: fields named like a token, secret, nonce, password or hash are left out.
 """
 
@@ -65,8 +65,9 @@ def researcher_lookups(researcher, *, for_erasure: bool = False) -> list[tuple[t
                 if for_erasure and field.remote_field.on_delete is models.SET_NULL:
                     continue
                 q |= models.Q(**{field.name: researcher})
-            elif field.name == "institutional_id":
-                q |= models.Q(institutional_id__iexact=researcher.get_username())
+            elif field.name in ("institutional_id", "username") and isinstance(field, models.CharField):
+                # Rows naming them without a key: invitations, audit events, sign-in failures.
+                q |= models.Q(**{f"{field.name}__iexact": researcher.get_username()})
             elif field.name == "email" and researcher.email and model._meta.app_label != "account":
                 q |= models.Q(email__iexact=researcher.email)
         if q:
