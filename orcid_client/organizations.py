@@ -62,7 +62,8 @@ class Organization:
 def ror_clean(value: str) -> str:
     """A ROR id (bare or as a URL) as `https://ror.org/<id>`, its checksum verified."""
     bare = _ROR_PREFIX.sub("", (value or "").strip()).strip("/").lower()
-    if not idutils.is_ror(bare) or len(bare) != 9:
+    if (not idutils.is_ror(bare) or len(bare) != 9 or not bare[7:].isdigit()
+            or any(char not in _CROCKFORD for char in bare[:7])):
         raise InvalidOrganization(f"'{value}' is not a ROR id (0, six characters and two check digits)")
     number = 0
     for char in bare[:7]:
