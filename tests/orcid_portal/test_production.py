@@ -56,7 +56,10 @@ def portal(tmp_path_factory):
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": f"sqlite:///{home / 'db.sqlite3'}",
         "STATIC_ROOT": str(home / "static"),
+        # gunicorn's two workers write their metrics here and /metrics adds them up (DEPLOYMENT.md).
+        "PROMETHEUS_MULTIPROC_DIR": str(home / "metrics"),
     })
+    (home / "metrics").mkdir()
     for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
         done = subprocess.run([sys.executable, "manage.py", *command], cwd=BASE_DIR, env=env,
                               capture_output=True, text=True, timeout=180)
@@ -76,21 +79,30 @@ def portal(tmp_path_factory):
 
 
 def test_the_portal_serves_its_pages_and_hashed_static_files(portal):
-    page = requests.get(f"{portal}/login/", headers=BEHIND_PROXY, timeout=10)
+    page = requests.get(f"{portal}/login/", headers=BEHIND_PROXY, timeout=60)
     assert page.status_code == 200 and "Strict-Transport-Security" in page.headers
     stylesheet = re.search(r'href="(/static/portal/portal\.[0-9a-f]{12}\.css)"', page.text)
     assert stylesheet, "the page links the hashed stylesheet collectstatic made"
-    css = requests.get(portal + stylesheet.group(1), headers=BEHIND_PROXY, timeout=10)
+    css = requests.get(portal + stylesheet.group(1), headers=BEHIND_PROXY, timeout=60)
     assert css.status_code == 200 and css.headers["Content-Type"].startswith("text/css")
     assert "immutable" in css.headers["Cache-Control"]
 
 
 def test_plain_http_is_sent_to_https(portal):
-    answer = requests.get(f"{portal}/login/", timeout=10, allow_redirects=False)
+    answer = requests.get(f"{portal}/login/", timeout=60, allow_redirects=False)
     assert answer.status_code == 301 and answer.headers["Location"].startswith("https://")
 
 
 def test_an_unknown_page_is_a_plain_404_without_debug_details(portal):
-    answer = requests.get(f"{portal}/no-such-page/", headers=BEHIND_PROXY, timeout=10)
+    answer = requests.get(f"{portal}/no-such-page/", headers=BEHIND_PROXY, timeout=60)
     assert answer.status_code == 404
     assert "Traceback" not in answer.text and "URLconf" not in answer.text
+    assert "orcid-support@example.edu" in answer.text  # the portal's page names SUPPORT_EMAIL
+
+
+def test_probes_and_the_scraper_reach_gunicorn_over_plain_http(portal):
+    """Load balancers and Prometheus talk to gunicorn directly: no redirect to https for them."""
+    assert requests.get(f"{portal}/health/live", timeout=60, allow_redirects=False).status_code == 200
+    assert requests.get(f"{portal}/health/ready", timeout=60, allow_redirects=False).status_code == 200
+    metrics = requests.get(f"{portal}/metrics", timeout=60, allow_redirects=False)  # from 127.0.0.1: no token needed
+    assert metrics.status_code == 200 and "orcid_portal_items" in metrics.text
