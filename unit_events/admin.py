@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import models
 
 from units.permissions import UnitScopedAdminMixin
 
@@ -17,6 +18,7 @@ class UnitEndpointAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("url", "unit__code")
     list_select_related = ("unit",)
     actions = ["send_test_event"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # an address typed bare is https
     fieldsets = [
         (None, {"fields": ("unit", "url", "event_types", "active")}),
         ("Signature", {"fields": ("secret",), "description": (
