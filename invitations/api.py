@@ -58,7 +58,8 @@ class InvitationsView(ListAPIView):
     @extend_schema(
         operation_id="invitations_list",
         summary="A unit's invitations to connect ORCID and their status",
-        parameters=[OpenApiParameter("unit", str, OpenApiParameter.QUERY, required=False,
+        parameters=[OpenApiParameter("unit", {"type": "string", "pattern": "^[-a-zA-Z0-9_]{1,32}$"},
+                                     OpenApiParameter.QUERY, required=False,
                                      description="The unit's code; only the key's own unit (the default).")],
         responses={
             200: InvitationSerializer(many=True),
