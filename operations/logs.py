@@ -129,9 +129,35 @@ def _set_user(request) -> None:
         institutional_id_var.set(user.get_username())
 
 
+# Tasks about one researcher, and where their user id is: (argument position, keyword).
+RESEARCHER_TASKS = {
+    "putcodes.sync_researcher": (0, "researcher_id"),
+    "putcodes.researcher_reconcile": (0, "user_id"),
+}
+
+
+def _task_institutional_id(name: str, args, kwargs) -> str:
+    """The institutional ID a task is about (one small query), or ""."""
+    if kwargs and kwargs.get("institutional_id"):
+        return str(kwargs["institutional_id"])[:150]
+    where = RESEARCHER_TASKS.get(name)
+    if where is None:
+        return ""
+    position, keyword = where
+    user_id = (kwargs or {}).get(keyword, args[position] if args and len(args) > position else None)
+    if not isinstance(user_id, int):
+        return ""
+    from django.contrib.auth import get_user_model
+
+    try:
+        return get_user_model().objects.filter(pk=user_id).values_list("username", flat=True).first() or ""
+    except Exception:  # the log context is never a reason for a task to fail
+        return ""
+
+
 def _task_started(task_id=None, task=None, args=None, kwargs=None, **_):
     task_id_var.set(task_id or "")
-    institutional_id_var.set(str((kwargs or {}).get("institutional_id", ""))[:150])
+    institutional_id_var.set(_task_institutional_id(getattr(task, "name", ""), args, kwargs))
 
 
 def _task_ended(**_):

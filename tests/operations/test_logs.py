@@ -73,3 +73,22 @@ def test_a_task_id_is_kept_although_it_looks_like_a_token(json_log):
         task_id_var.reset(reset)
     (line,) = json_log()
     assert line["task_id"] == task_id
+
+
+@pytest.mark.django_db
+def test_a_researchers_task_logs_their_institutional_id_and_the_task_id(json_log):
+    from operations.logs import _task_ended, _task_started
+    from tests.fixtures.works import UserFactory
+
+    ada = UserFactory(username="ada")
+
+    class Task:
+        name = "putcodes.sync_researcher"
+
+    _task_started(task_id="d2b9c0de-0000-4000-8000-000000000001", task=Task(), args=[ada.pk, 7, None], kwargs={})
+    try:
+        logging.getLogger("putcodes.sync").warning("ORCID refused a work")
+    finally:
+        _task_ended()
+    (line,) = json_log()
+    assert line["institutional_id"] == "ada" and line["task_id"] == "d2b9c0de-0000-4000-8000-000000000001"
