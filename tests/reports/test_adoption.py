@@ -183,3 +183,11 @@ def test_snapshot_beat_entry_is_seeded():
 
 
 pytestmark = pytest.mark.django_db
+
+
+def test_the_in_process_scheduler_runs_the_new_entries(db):
+    from putcodes.management.commands.orcid_scheduler import scheduler_tick
+
+    ran: list[str] = []
+    scheduler_tick(run_task=lambda task, args, kwargs: ran.append(task.name))
+    assert {"reports.adoption_snapshot", "privacy.audit_events_purge", "unit_events.deliveries_due"} <= set(ran)
