@@ -7,6 +7,7 @@ import copy
 from lxml import etree
 
 from orcid_simulator.errors import ApiError
+from orcid_simulator.schema import NS
 from orcid_simulator.state.models import (
     VISIBILITIES, Client, Item, Record, Token, _now, self_external_ids, strip_server_fields,
 )
@@ -188,7 +189,11 @@ def wrong_source_error(item: Item, body: etree._Element) -> ApiError:
 
 
 def _canonical(element: etree._Element) -> bytes:
+    """The item's content as WorkForm.compare sees it: no transient normalised ids, no layout."""
     copy_ = copy.deepcopy(element)
+    for transient in ("external-id-normalized", "external-id-normalized-error"):
+        for node in list(copy_.iter(f"{{{NS['common']}}}{transient}")):
+            node.getparent().remove(node)
     for node in copy_.iter():
         if node.text is not None:
             node.text = node.text.strip()

@@ -146,11 +146,32 @@ def test_the_visibility_in_a_post_is_ignored_for_the_researchers_default(api: Ap
 def test_another_clients_item_cannot_be_changed_or_deleted_9010(orcid_simulator, api: Api):
     theirs = orcid_simulator.add_item(api.orcid, kind="work", body=work_json("10.5555/theirs"))["put_code"]
     body = api.call("GET", f"work/{theirs}").json()
+    body["title"]["title"]["value"] = "A changed title"
     update = api.call("PUT", f"work/{theirs}", body)
     assert update.status_code == 403 and error_code(update) == 9010
     assert update.json()["developer-message"] == (
         "403 Forbidden: You are not the source of the work, so you are not allowed to update it.")
     assert error_code(api.call("DELETE", f"work/{theirs}")) == 9010
+
+
+def test_an_unchanged_put_of_another_clients_work_is_9014(orcid_simulator, api: Api):
+    """WorkManagerImpl.updateWork compares the incoming work with the stored one first: when
+    nothing changed and the caller is not the source, OrcidForbiddenException (403 9014)."""
+    theirs = orcid_simulator.add_item(api.orcid, kind="work", body=work_json("10.5555/theirs"))["put_code"]
+    body = api.call("GET", f"work/{theirs}").json()
+    update = api.call("PUT", f"work/{theirs}", body)
+    assert update.status_code == 403 and error_code(update) == 9014
+    assert update.json()["developer-message"] == (
+        "The client application is forbidden to perform the action. Full validation error: 403 Forbidden: You are "
+        "not the source of the work, so you are not allowed to update it.")
+
+
+def test_json_that_breaks_the_schema_is_9047_and_xml_9001(api: Api):
+    """JSONInputValidator checks JSON against the XSD (InvalidJSONException, 9047); XML fails
+    JAXB's unmarshalling (9001)."""
+    body = work_json(**{"short-description": "x" * 5001})
+    response = api.post_work(body)
+    assert response.status_code == 400 and error_code(response) == 9047, response.text
 
 
 def test_no_token_is_403(api: Api):

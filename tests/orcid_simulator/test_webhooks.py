@@ -54,7 +54,7 @@ def webhook_token(orcid_simulator) -> str:
 def register(url: str, orcid: str, callback: str, token: str, method: str = "PUT") -> requests.Response:
     encoded = urllib.parse.quote(callback, safe="")
     return requests.request(method, f"{url}/{orcid}/webhook/{encoded}",
-                            headers={"Authorization": f"Bearer {token}"}, timeout=10)
+                            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"}, timeout=10)
 
 
 def test_registering_is_201_then_204_and_delete_removes_it(orcid_simulator, api: Api, webhook_token, receiver):
@@ -64,7 +64,10 @@ def test_registering_is_201_then_204_and_delete_removes_it(orcid_simulator, api:
     assert [h["url"] for h in orcid_simulator.record(api.orcid)["webhooks"]] == [callback]
     assert register(orcid_simulator.url, api.orcid, callback, webhook_token, "DELETE").status_code == 204
     assert orcid_simulator.record(api.orcid)["webhooks"] == []
-    assert register(orcid_simulator.url, api.orcid, callback, webhook_token, "DELETE").status_code == 404
+    gone = register(orcid_simulator.url, api.orcid, callback, webhook_token, "DELETE")
+    # WebhooksServiceDelegatorImpl: OrcidWebhookNotFoundException, 404 9028.
+    assert gone.status_code == 404 and gone.json()["error-code"] == 9028
+    assert gone.json()["developer-message"] == f"No webhook found for orcid={api.orcid}, and uri={callback}."
 
 
 def test_a_member_token_without_the_webhook_scope_cannot_register(orcid_simulator, api: Api, record, receiver):
