@@ -78,8 +78,6 @@ def researcher_reconcile(*, researcher, client=None) -> ReconcileResult:
     """
     from connections.models import OrcidConnection
     from connections.selectors import connection_for_user
-    from connections.services import connection_call, connection_mark_revoked
-
     result = ReconcileResult()
     connection = connection_for_user(user=researcher)
     if connection is None or connection.status not in (OrcidConnection.Status.ACTIVE, *OrcidConnection.RECORD_STATUSES):
@@ -96,20 +94,45 @@ def researcher_reconcile(*, researcher, client=None) -> ReconcileResult:
         result.skipped = "nothing on ORCID"
         curation_cache_clear(researcher=researcher, orcid=orcid)
         return result
-    client = client or default_client()
+    on_orcid = _read_record(connection, kinds, client or default_client(), result)
+    if on_orcid is None:
+        return result
+    hidden = _ledger_update(snapshot, on_orcid, result)
+    curation_cache_clear(researcher=researcher, orcid=orcid)
+    _announce_changes(result.deleted_on_orcid, hidden)
+    if result.deleted_on_orcid or result.visibility_changed:
+        logger.info(
+            "Reconciled %s (%s): %d deleted on ORCID, %d visibility changes",
+            researcher.username, orcid, len(result.deleted_on_orcid), result.visibility_changed,
+        )
+    return result
+
+
+def _read_record(connection, kinds: list[str], client, result: ReconcileResult) -> dict[str, dict[int, str]] | None:
+    """Each kind's put-codes on the record with their visibility; None (and `result.skipped`
+    says why) when ORCID refused the token or the record."""
+    from connections.services import connection_call, connection_mark_revoked
+
     on_orcid: dict[str, dict[int, str]] = {}
     try:
         for kind in kinds:
-            summaries = connection_call(connection=connection, call=lambda token, k=kind: _read(client, k, orcid, token))
+            summaries = connection_call(
+                connection=connection, call=lambda token, k=kind: _read(client, k, connection.orcid, token)
+            )
             on_orcid[kind] = {summary.put_code: summary.visibility for summary in summaries}
             result.reads += 1
     except TokenRevoked as error:
         connection_mark_revoked(connection=connection, reason=f"ORCID refused the token while reconciling: {error}")
         result.skipped = "ORCID access revoked"
-        return result
+        return None
     except RecordUnusable as error:  # recorded on the connection by connection_call
         result.skipped = f"ORCID record {error.record_state}"
-        return result
+        return None
+    return on_orcid
+
+
+def _ledger_update(snapshot: list[dict], on_orcid: dict[str, dict[int, str]], result: ReconcileResult) -> list[int]:
+    """Bring the rows of `snapshot` in line with the record; returns the ids the researcher hid."""
     now = timezone.now()
     hidden: list[int] = []
     for row in snapshot:
@@ -126,14 +149,7 @@ def researcher_reconcile(*, researcher, client=None) -> ReconcileResult:
                 result.visibility_changed += updated
                 if updated and visibility != "public":
                     hidden.append(row["pk"])
-    curation_cache_clear(researcher=researcher, orcid=orcid)
-    _announce_changes(result.deleted_on_orcid, hidden)
-    if result.deleted_on_orcid or result.visibility_changed:
-        logger.info(
-            "Reconciled %s (%s): %d deleted on ORCID, %d visibility changes",
-            researcher.username, orcid, len(result.deleted_on_orcid), result.visibility_changed,
-        )
-    return result
+    return hidden
 
 
 def _announce_changes(deleted: list[int], hidden: list[int]) -> None:

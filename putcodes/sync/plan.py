@@ -158,6 +158,11 @@ def _ledger_action(row: LedgerRow | None, obj: ObjectFacts | None, ctx: RecordCo
         return Action(Verb.DELETE) if row is not None and row.live else Action(Verb.NOTHING)
     if row is None or row.state in (State.PENDING, State.WITHDRAWN):
         return Action(Verb.CREATE)
+    return _written_action(row, obj, ctx)
+
+
+def _written_action(row: LedgerRow, obj: ObjectFacts, ctx: RecordContext) -> Action:
+    """An eligible item that was written to this record before (on it, deleted, or refused)."""
     if row.state == State.ON_ORCID:
         return Action(Verb.UNCHANGED if row.content_hash == obj.content_hash else Verb.UPDATE)
     if row.state == State.DELETED_ON_ORCID:

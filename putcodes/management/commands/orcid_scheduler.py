@@ -35,31 +35,40 @@ def scheduler_tick(*, now: datetime | None = None, run_task=None) -> list[str]:
         task = app.tasks.get(entry.task)
         if task is None:
             continue  # not a task of this project (or not loaded): leave it to a real beat
-        if entry.start_time and entry.start_time > now:
+        if not _is_due(entry, now):
             continue
-        if entry.expires and entry.expires < now:
-            continue
-        if entry.one_off and entry.total_run_count:
-            continue
-        if entry.last_run_at is not None:
-            is_due, _next = entry.schedule.is_due(timezone.localtime(entry.last_run_at))
-            if not is_due:
-                continue
         PeriodicTask.objects.filter(pk=entry.pk).update(last_run_at=now, total_run_count=entry.total_run_count + 1)
-        logger.info("Running scheduled %s (%s)", entry.name, entry.task)
-        try:
-            args = entry.args and json.loads(entry.args) or []
-            kwargs = entry.kwargs and json.loads(entry.kwargs) or {}
-            if run_task is not None:
-                run_task(task, args, kwargs)
-            else:
-                task.apply(args=args, kwargs=kwargs)
-        except Exception:
-            logger.exception("Scheduled %s failed", entry.name)
+        _run_entry(entry, task, run_task)
         ran.append(entry.name)
         if entry.one_off:
             PeriodicTask.objects.filter(pk=entry.pk).update(enabled=False)
     return ran
+
+
+def _is_due(entry, now: datetime) -> bool:
+    if entry.start_time and entry.start_time > now:
+        return False
+    if entry.expires and entry.expires < now:
+        return False
+    if entry.one_off and entry.total_run_count:
+        return False
+    if entry.last_run_at is None:
+        return True
+    is_due, _next = entry.schedule.is_due(timezone.localtime(entry.last_run_at))
+    return bool(is_due)
+
+
+def _run_entry(entry, task, run_task) -> None:
+    logger.info("Running scheduled %s (%s)", entry.name, entry.task)
+    try:
+        args = entry.args and json.loads(entry.args) or []
+        kwargs = entry.kwargs and json.loads(entry.kwargs) or {}
+        if run_task is not None:
+            run_task(task, args, kwargs)
+        else:
+            task.apply(args=args, kwargs=kwargs)
+    except Exception:
+        logger.exception("Scheduled %s failed", entry.name)
 
 
 class Command(BaseCommand):
