@@ -43,7 +43,7 @@ def _withdraw_and_revoke(researcher, *, withdraw_items: bool) -> Withdrawal:
     from connections.models import OrcidConnection
     from connections.services import connection_disconnect
 
-    connection = OrcidConnection.objects.filter(user=researcher).first()
+    connection = OrcidConnection.objects.filter(user=researcher).first() if researcher.pk else None
     if connection is None or connection.status == OrcidConnection.Status.DISCONNECTED:
         return Withdrawal()
     result = connection_disconnect(connection=connection, remove_items=withdraw_items)
@@ -54,6 +54,8 @@ def _identifiers(researcher) -> list[str]:
     from connections.models import OrcidConnection
     from putcodes.models import OrcidItem
 
+    if researcher.pk is None:
+        return [value for value in (researcher.get_username(), researcher.email) if value]
     orcids = set(OrcidConnection.objects.filter(user=researcher).values_list("orcid", flat=True))
     orcids |= set(OrcidItem.objects.filter(researcher=researcher).values_list("orcid", flat=True).distinct())
     return [value for value in [researcher.get_username(), researcher.email, *sorted(orcids)] if value]
@@ -75,18 +77,22 @@ def _delete_rows(researcher, identifiers: list[str]) -> Counter:
     for model, q in researcher_lookups(researcher, for_erasure=True):
         _, per_model = model.objects.filter(q).delete()
         deleted.update(per_model)
-    about = Q(content_type=ContentType.objects.get_for_model(get_user_model()), object_id=str(researcher.pk))
+    about = Q(pk__in=[])
     for value in identifiers:
         about |= Q(object_repr__icontains=value) | Q(change_message__icontains=value)
-    _, per_model = LogEntry.objects.filter(about | Q(user=researcher)).delete()
-    deleted.update(per_model)
-    _, per_model = Session.objects.filter(session_key__in=_sessions_of(researcher)).delete()
+    if researcher.pk is not None:
+        user_type = ContentType.objects.get_for_model(get_user_model())
+        about |= Q(content_type=user_type, object_id=str(researcher.pk)) | Q(user=researcher)
+        _, per_model = Session.objects.filter(session_key__in=_sessions_of(researcher)).delete()
+        deleted.update(per_model)
+    _, per_model = LogEntry.objects.filter(about).delete()
     deleted.update(per_model)
     for _, changed in researcher_erasing.send(sender=ErasureEvent, researcher=researcher, identifiers=identifiers):
         deleted.update(changed or {})
     _scrub_sync_runs(researcher)
-    _, per_model = get_user_model().objects.filter(pk=researcher.pk).delete()
-    deleted.update(per_model)
+    if researcher.pk is not None:
+        _, per_model = get_user_model().objects.filter(pk=researcher.pk).delete()
+        deleted.update(per_model)
     return deleted
 
 

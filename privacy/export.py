@@ -62,6 +62,8 @@ def researcher_lookups(researcher, *, for_erasure: bool = False) -> list[tuple[t
         q = models.Q()
         for field in model._meta.concrete_fields:
             if isinstance(field, models.ForeignKey) and field.related_model is user_model:
+                if researcher.pk is None:  # a stand-in: no row points at it
+                    continue
                 if for_erasure and field.remote_field.on_delete is models.SET_NULL:
                     continue
                 q |= models.Q(**{field.name: researcher})
@@ -77,6 +79,9 @@ def researcher_lookups(researcher, *, for_erasure: bool = False) -> list[tuple[t
 
 def _connection(researcher) -> tuple[dict | None, list]:
     from connections.models import ConnectionEvent, OrcidConnection
+
+    if researcher.pk is None:
+        return None, []
 
     connection = OrcidConnection.objects.filter(user=researcher).first()
     if connection is None:
@@ -96,7 +101,8 @@ def researcher_export(*, researcher) -> dict:
     return {
         "exported_at": timezone.now().isoformat(),
         "institutional_id": researcher.get_username(),
-        "account": {name: _value(getattr(researcher, name, None)) for name in ACCOUNT_FIELDS},
+        "account": ({name: _value(getattr(researcher, name, None)) for name in ACCOUNT_FIELDS}
+                    if researcher.pk is not None else None),  # known only from rows naming them
         "connection": connection,
         **{name: rows for name, rows in sorted(held.items())},
     }

@@ -172,3 +172,24 @@ def test_the_purge_is_a_scheduled_entry(db):
 
     assert PeriodicTask.objects.filter(task="privacy.audit_events_purge").exists()
     assert PeriodicTask.objects.filter(task="unit_events.deliveries_due").exists()
+
+
+def test_an_invited_person_who_never_signed_in_is_exported_and_erased(db, tmp_path, settings, capsys):
+    from django.apps import apps
+
+    if not apps.is_installed("invitations"):
+        pytest.skip("the invitations app is not installed")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.INVITATION_SEND_RATE = 0
+    UnitFactory(code="library")
+    people = tmp_path / "people.csv"
+    people.write_text(f"institutional_id,email,given_names,family_names\n{IID},{EMAIL},Zed,Quux\n", encoding="utf-8")
+    call_command("invite_researchers", str(people), "--unit", "library", "--no-progress")
+    assert _tables_mentioning([IID, EMAIL])
+    capsys.readouterr()
+    call_command("export_researcher", IID)
+    exported = json.loads(capsys.readouterr().out)
+    assert exported["account"] is None and exported["invitations"][0]["email"] == EMAIL
+    call_command("erase_researcher", IID, "--yes")
+    assert _tables_mentioning([IID, EMAIL]) - {"privacy_erasureevent.rows_deleted"} == set()
+    assert ErasureEvent.objects.get().rows_deleted
