@@ -350,6 +350,8 @@ AXES_VERBOSE = False
 # PORTAL_REMOTE_USER_HEADER for the researcher notifications (notifications/services.py).
 PORTAL_REMOTE_EMAIL_HEADER = env.str("PORTAL_REMOTE_EMAIL_HEADER", default="")
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Where the campus API lives (its audit, JSON errors and CSRF rules apply under it).
+PORTAL_API_PREFIX = "/api/"
 
 INSTITUTION_NAME = env.str("INSTITUTION_NAME", default="Demo University")
 INSTITUTION_CITY = env.str("INSTITUTION_CITY", default="Stanford")
