@@ -16,10 +16,13 @@ import re
 # The portal's demo institution (INSTITUTION_ROR) is Stanford's ROR id, 00f54p054.
 DEFAULT_ORGANIZATIONS: dict[str, tuple[str, ...]] = {
     # 021nxhr62 is the ROR id in ORCID's own write samples (orcid-model samples/write_samples).
-    "ROR": ("021nxhr62", "00f54p054", "05qwgg493", "013meh722", "052gg0110", "02jx3x895", "01ggx4157", "042nb2s44", "03vek6s52"),
-    "GRID": ("grid.168010.e", "grid.189504.1", "grid.5335.0", "grid.4991.5", "grid.83440.3b", "grid.238252.c"),
+    "ROR": ("021nxhr62", "00f54p054", "05qwgg493", "013meh722", "052gg0110", "02jx3x895", "01ggx4157",
+            "042nb2s44", "03vek6s52", "02en5vm52", "029chgv08"),
+    "GRID": ("grid.168010.e", "grid.189504.1", "grid.5335.0", "grid.4991.5", "grid.83440.3b", "grid.238252.c",
+             "grid.52788.30"),
     "RINGGOLD": ("6429", "1846", "2152", "6396", "4919"),
-    "FUNDREF": ("100000001", "100000002", "100000003", "100004440", "100011942", "501100000269", "501100000780"),
+    "FUNDREF": ("100000001", "100000002", "100000003", "100004440", "100011942", "501100000269", "501100000769",
+                "501100000780", "501100000781", "100014013", "501100001659", "501100001665"),
 }
 _ROR_PREFIX = re.compile(r"^(?:https?://)?(?:www\.)?ror\.org/", re.IGNORECASE)
 _FUNDREF_PREFIX = re.compile(r"^(?:https?://)?(?:dx\.)?(?:doi\.org/)?(?:10\.13039/)?", re.IGNORECASE)
