@@ -143,3 +143,14 @@ def test_json_that_stops_being_utf8_names_the_item_and_says_what_was_kept(tmp_pa
                                            r"string.\); items 1 to 2 were imported, nothing after"):
         run("import_works", path, "library")
     assert Work.objects.count() == 2
+
+
+def test_line_ends_of_any_spreadsheet_are_lines_and_a_bad_row_is_named_by_its_line(tmp_path):
+    HrUnitFactory()
+    rows = [hr_row(1), "bob,E2,Physics,Lecturer,soon,\n", hr_row(3)]
+    for ending in ("\r\n", "\r"):  # Windows; old Mac spreadsheets
+        path = tmp_path / "hr.csv"
+        path.write_bytes((HR_HEADER + "".join(rows)).replace("\n", ending).encode())
+        output = run("import_employments", path, "hr")
+        assert "line 3 (E2): rejected: start_date" in output
+    assert set(Employment.objects.values_list("local_id", flat=True)) == {"E1", "E3"}

@@ -113,23 +113,28 @@ def _csv_check(stream: IO[bytes], limits: ImportLimits) -> int:
                 break
             except UnicodeDecodeError as error:
                 offset = position + error.start
-                bad_lines.append(newlines + data.count(b"\n", 0, offset) + 1)
+                bad_lines.append(newlines + _line_ends(data[:offset]) + 1)
                 decoder.reset()
                 position = offset + 1
-        newlines += chunk.count(b"\n")
+        newlines += _line_ends(chunk)
         last = chunk[-1:]
     if bad_lines:
         shown = ", ".join(f"{n:,}" for n in dict.fromkeys(bad_lines))
         raise ImportFileError(
             f"the file is not UTF-8 text (line {shown}); nothing was imported: save it as UTF-8 CSV and import it again"
         )
-    lines = newlines + (1 if last not in (b"", b"\n") else 0)
+    lines = newlines + (1 if last not in (b"", b"\n", b"\r") else 0)
     rows = max(lines - 1, 0)
     if rows > limits.max_rows:
         raise ImportFileError(
             f"the file has {rows:,} rows, more than IMPORT_MAX_ROWS ({limits.max_rows:,}); nothing was imported: split it"
         )
     return rows
+
+
+def _line_ends(data: bytes) -> int:
+    """Line ends in `data`: \\n, \\r\\n and a lone \\r (old Mac spreadsheets) each end one line."""
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
 
 
 def _json_count_check(stream: IO[bytes], limits: ImportLimits) -> None:
@@ -149,23 +154,29 @@ def _json_count_check(stream: IO[bytes], limits: ImportLimits) -> None:
 # CSV
 # --------------------------------------------------------------------------------------------
 def _physical_lines(stream: IO[bytes], limits: ImportLimits, too_long: set[int]) -> Iterator[str]:
-    """Decoded physical lines, none longer than the limit: an over-long line is skipped whole
-    (read through in chunks) and given to the CSV parser as an empty line; `too_long` gets its
-    number so the row it belonged to is rejected."""
+    """Decoded physical lines (ended by \\n, \\r\\n or a lone \\r, as spreadsheets write them),
+    none longer than the limit: an over-long line is skipped whole (read through in chunks)
+    and given to the CSV parser as an empty line; `too_long` gets its number so the row it
+    belonged to is rejected."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
     number = 0
-    while raw := stream.readline(limits.max_line_bytes + 1):
-        number += 1
-        if len(raw) > limits.max_line_bytes and not raw.endswith(b"\n"):
-            while raw and not raw.endswith(b"\n"):
-                raw = stream.readline(CHUNK)
-            too_long.add(number)
-            yield "\n"
-            continue
+    try:
+        while line := text.readline(limits.max_line_bytes + 1):
+            number += 1
+            if len(line) > limits.max_line_bytes and not line.endswith(("\n", "\r")):
+                while line and not line.endswith(("\n", "\r")):
+                    line = text.readline(CHUNK)
+                too_long.add(number)
+                yield "\n"
+                continue
+            yield line
+    except UnicodeDecodeError:
+        raise ImportFileError(f"line {number + 1:,} is not UTF-8 text; save the file as UTF-8 CSV") from None
+    finally:
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ImportFileError(f"line {number:,} is not UTF-8 text; save the file as UTF-8 CSV") from None
-        yield text.lstrip("\ufeff") if number == 1 else text
+            text.detach()  # the caller's stream stays open
+        except ValueError:  # it was closed already
+            pass
 
 
 def read_csv(stream: IO[bytes], *, required: tuple[str, ...], expected: tuple[str, ...],
@@ -178,7 +189,14 @@ def read_csv(stream: IO[bytes], *, required: tuple[str, ...], expected: tuple[st
         # fields are measured below, against IMPORT_MAX_FIELD_BYTES, with a clear reason.
         csv.field_size_limit(limits.max_line_bytes)
     too_long: set[int] = set()
-    reader = csv.reader(_physical_lines(stream, limits, too_long))
+    lines = _physical_lines(stream, limits, too_long)
+    try:
+        yield from _csv_records(csv.reader(lines), required, expected, too_long, limits)
+    finally:
+        lines.close()
+
+
+def _csv_records(reader, required, expected, too_long: set[int], limits: ImportLimits) -> Iterator[Record]:
     try:
         header = next(reader)
     except StopIteration:
