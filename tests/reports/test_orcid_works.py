@@ -99,3 +99,14 @@ def test_orcid_works_api_of_an_unconnected_researcher_is_a_conflict(harvest_env,
     answer = requests.get(f"{live_server.url}/api/v1/researchers/cy/orcid-works",
                           headers={"Authorization": f"Bearer {key}"}, timeout=30)
     assert answer.status_code == 409 and "message" in answer.json()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_harvest_reads_records_in_parallel_with_the_same_result(harvest_env, tmp_path, settings):
+    settings.ORCID_SYNC_WORKERS = 4
+    output = tmp_path / "harvest.csv"
+    call_command("harvest_orcid_works", "--unit", "library", "--output", str(output))
+    rows = list(csv.DictReader(output.open(encoding="utf-8")))
+    assert sorted((row["institutional_id"], row["doi"].lower()) for row in rows) == [
+        ("ada", "10.5555/new.1"), ("bob", "10.5555/new.3"),
+    ]
