@@ -137,6 +137,7 @@ PAGE_SECTIONS = (("employment", "Employment"), ("education", "Education"), ("qua
 STATE_TEXT = {
     "locked": "This record is locked: ORCID answers 409 (error 9018) to every call.",
     "deactivated": "This record is deactivated: its tokens are disabled and ORCID answers 409 (error 9044).",
+    "unclaimed": "This record has not been claimed: ORCID answers 409 (error 9036).",
 }
 
 

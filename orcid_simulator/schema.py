@@ -279,19 +279,7 @@ class SchemaModel:
         if not isinstance(data, dict):
             raise SchemaError(f"\"{decl.name}\" must be an object")
         if decl.name == "bulk":
-            # {"bulk": [{"work": {...}}, ...]}: a list of one-key wrappers, in order.
-            items = data.get("bulk") or []
-            if not isinstance(items, list):
-                raise SchemaError("\"bulk\" must be a list")
-            for wrapper in items:
-                if not isinstance(wrapper, dict) or len(wrapper) != 1:
-                    raise SchemaError("each bulk element must be {\"work\": {...}}")
-                (key, value), = wrapper.items()
-                child_decl = decl.child(key)
-                if child_decl is None:
-                    raise SchemaError(f"Unrecognized field \"{key}\" in \"bulk\"")
-                sub = etree.SubElement(element, child_decl.tag)
-                self._fill_from_json(sub, value, child_decl)
+            self._fill_bulk_from_json(element, data, decl)
             return
         known = {child.name for child in ctype.children}
         for key, value in data.items():
@@ -314,6 +302,21 @@ class SchemaModel:
                     continue
                 sub = etree.SubElement(element, child_decl.tag)
                 self._fill_from_json(sub, item, child_decl)
+
+    def _fill_bulk_from_json(self, element: etree._Element, data: dict, decl: ElementDecl) -> None:
+        """{"bulk": [{"work": {...}}, ...]}: a list of one-key wrappers, in order."""
+        items = data.get("bulk") or []
+        if not isinstance(items, list):
+            raise SchemaError("\"bulk\" must be a list")
+        for wrapper in items:
+            if not isinstance(wrapper, dict) or len(wrapper) != 1:
+                raise SchemaError("each bulk element must be {\"work\": {...}}")
+            (key, value), = wrapper.items()
+            child_decl = decl.child(key)
+            if child_decl is None:
+                raise SchemaError(f"Unrecognized field \"{key}\" in \"bulk\"")
+            sub = etree.SubElement(element, child_decl.tag)
+            self._fill_from_json(sub, value, child_decl)
 
     # ---- XML -> JSON -------------------------------------------------------------------
     def xml_to_json(self, element: etree._Element, decl: ElementDecl) -> object:

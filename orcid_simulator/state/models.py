@@ -17,7 +17,9 @@ from orcid_simulator.identifiers import normalise
 from orcid_simulator.schema import NS
 
 VISIBILITIES = ("public", "limited", "private")
-RECORD_STATES = ("active", "locked", "deactivated", "deprecated")
+# "unclaimed" (409 9036) is beyond CONTRACT §6: a record created for the researcher and not yet
+# claimed answers every client but its creator so (the simulator has no creators: every client).
+RECORD_STATES = ("active", "locked", "deactivated", "deprecated", "unclaimed")
 # Scopes a member client may ask for in the three-legged flow, and in client credentials.
 USER_SCOPES = frozenset({"/authenticate", "/read-limited", "/activities/update", "/person/update", "/read-public",
                          "openid"})

@@ -13,7 +13,7 @@ class RecordStates:
     """Mixed into `Simulator`."""
 
     def set_record_state(self, *, orcid: str, state: str, primary: str | None = None) -> Record:
-        """Lock, deactivate, deprecate (into `primary`) or reactivate a record. Deactivating
+        """Lock, deactivate, deprecate (into `primary`), unclaim or reactivate a record. Deactivating
         disables every token issued for the record, as ORCID does (those tokens stay dead after
         a reactivation: the researcher grants access again)."""
         if state not in RECORD_STATES:
@@ -43,6 +43,9 @@ class RecordStates:
             raise ApiError(9018, detail=f"{orcid} is locked", params={"orcid": orcid})
         if record.state == "deactivated":
             raise ApiError(9044, detail=f"{orcid} is deactivated")
+        if record.state == "unclaimed":
+            # OrcidNotClaimedException, checked before locked in checkProfile; no message of its own.
+            raise ApiError(9036)
 
 
 def deprecated_error(record: Record, method: str, url: str) -> ApiError:

@@ -68,6 +68,13 @@ def test_a_deprecated_record_moves_reads_to_the_primary_and_refuses_writes_namin
     assert orcid_simulator.record(api.orcid)["primary"] == primary
 
 
+def test_an_unclaimed_record_answers_409_9036(api: Api, orcid_simulator):
+    orcid_simulator.set_record_state(api.orcid, "unclaimed")
+    response = api.call("GET", "works")
+    assert response.status_code == 409 and error_code(response) == 9036
+    assert response.json()["user-message"].startswith("This record has not been claimed")
+
+
 def test_a_record_state_must_be_known_and_a_deprecation_needs_a_primary(orcid_simulator, record):
     session = requests.Session()
     url = f"{orcid_simulator.url}/_simulator/records/{record['orcid']}/state"
