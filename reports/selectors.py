@@ -94,7 +94,8 @@ def _holding_models() -> list:
             f = model._meta.get_field(name)
         except Exception:
             return False
-        return getattr(f, "many_to_one", False) and f.related_model is target
+        # Required keys only: a run or a consent event that may name a unit is not something held.
+        return getattr(f, "many_to_one", False) and f.related_model is target and not f.null
 
     user = get_user_model()
     return [m for m in apps.get_models() if m is not OrcidItem and not m._meta.proxy
