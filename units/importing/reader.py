@@ -297,39 +297,49 @@ class _JsonItems:
     def __init__(self, limits: ImportLimits, item_depth: int, *, build: bool = True) -> None:
         self.limits, self.item_depth, self.build = limits, item_depth, build
         self.number, self.complete, self.saw_items_key = 0, 0, False
+        # Where the parser is: open containers, the top object's last key, inside the items.
+        self.depth, self.key, self.in_items = 0, None, item_depth == 1
+        self.in_item, self.builder, self.error = False, None, ""
 
     def read(self, events) -> Iterator[Record]:
-        depth, key, in_items = 0, None, self.item_depth == 1
-        builder, error = None, ""
         for event, value in events:
-            if builder is None and in_items and depth == self.item_depth and event not in _CLOSES:
-                self.number += 1  # an item begins
-                if self.number > self.limits.max_rows:
-                    raise ImportFileError(f"the file has more than IMPORT_MAX_ROWS ({self.limits.max_rows:,}) items")
-                builder, error = (ObjectBuilder() if self.build else None), ""
-                if not self.build:
-                    builder = False
-            if builder is not None:
-                depth += (event in _OPENS) - (event in _CLOSES)
-                if self.build:
-                    error = error or self._check(value, depth)
-                    if not error:
-                        builder.event(event, value)
-                if depth == self.item_depth:  # the item is complete
-                    self.complete += 1
-                    yield self._record(builder, error)
-                    builder = None
-                continue
-            if event in _OPENS:
-                if depth == 1 and event == "start_array" and key == "items" and self.item_depth == 2:
-                    in_items = self.saw_items_key = True
-                depth += 1
-            elif event in _CLOSES:
-                depth -= 1
-                if depth == 1 and self.item_depth == 2:
-                    in_items = False
-            elif event == "map_key" and depth == 1:
-                key = value
+            if not self.in_item and self.in_items and self.depth == self.item_depth and event not in _CLOSES:
+                self._item_begin()
+            if not self.in_item:
+                self._outside(event, value)
+            elif self._inside(event, value):  # the item is complete
+                self.complete += 1
+                self.in_item = False
+                yield self._record(self.builder, self.error)
+
+    def _item_begin(self) -> None:
+        self.number += 1
+        if self.number > self.limits.max_rows:
+            raise ImportFileError(f"the file has more than IMPORT_MAX_ROWS ({self.limits.max_rows:,}) items")
+        self.in_item, self.error = True, ""
+        self.builder = ObjectBuilder() if self.build else None
+
+    def _inside(self, event, value) -> bool:
+        """Feed an event of the current item; True when it completes the item."""
+        self.depth += (event in _OPENS) - (event in _CLOSES)
+        if self.build:
+            self.error = self.error or self._check(value, self.depth)
+            if not self.error:
+                self.builder.event(event, value)
+        return self.depth == self.item_depth
+
+    def _outside(self, event, value) -> None:
+        """An event between items: follow the top-level object to its "items" array."""
+        if event in _OPENS:
+            if self.depth == 1 and event == "start_array" and self.key == "items" and self.item_depth == 2:
+                self.in_items = self.saw_items_key = True
+            self.depth += 1
+        elif event in _CLOSES:
+            self.depth -= 1
+            if self.depth == 1 and self.item_depth == 2:
+                self.in_items = False
+        elif event == "map_key" and self.depth == 1:
+            self.key = value
 
     def _check(self, value, depth) -> str:
         if depth > self.limits.max_json_depth:

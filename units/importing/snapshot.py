@@ -23,22 +23,7 @@ def snapshot_apply(*, kind: ImportKind, unit, listed, report: ImportReport, dele
     changed when the file listed nothing, or when it would change more than half of the
     current items (and more than ten) without `allow_mass_removal`: `report.prune_refused`
     then says why."""
-    today = timezone.localdate()
-    ending = None if delete else kind.ending
-    wanted = ("pk", "local_id", *(ending.fields if ending else ()))
-    current, to_remove, to_end = 0, [], {}
-    rows = kind.model.objects.filter(unit=unit, removed_at__isnull=True).values(*wanted).order_by("pk")
-    for row in rows.iterator(chunk_size=2000):
-        decision = ending.end(row, today) if ending else REMOVE
-        if decision is None:
-            continue  # already ended: neither current nor left out
-        current += 1
-        if row["local_id"] in listed:
-            continue
-        if decision == REMOVE:
-            to_remove.append((row["pk"], row["local_id"]))
-        else:
-            to_end.setdefault(tuple(sorted(decision.items())), []).append((row["pk"], row["local_id"]))
+    current, to_remove, to_end = _snapshot_plan(kind=kind, unit=unit, listed=listed, delete=delete)
     gone = len(to_remove) + sum(len(items) for items in to_end.values())
     if not gone:
         return
@@ -60,6 +45,27 @@ def snapshot_apply(*, kind: ImportKind, unit, listed, report: ImportReport, dele
         report.ended += len(items)
         report.ended_local_ids.extend(local_id for _, local_id in items)
     report.ended_local_ids.sort()
+
+
+def _snapshot_plan(*, kind: ImportKind, unit, listed, delete: bool):
+    """(how many items are current, [(pk, local_id)] to remove, {end values: [(pk, local_id)]} to end)."""
+    today = timezone.localdate()
+    ending = None if delete else kind.ending
+    wanted = ("pk", "local_id", *(ending.fields if ending else ()))
+    current, to_remove, to_end = 0, [], {}
+    rows = kind.model.objects.filter(unit=unit, removed_at__isnull=True).values(*wanted).order_by("pk")
+    for row in rows.iterator(chunk_size=2000):
+        decision = ending.end(row, today) if ending else REMOVE
+        if decision is None:
+            continue  # already ended: neither current nor left out
+        current += 1
+        if row["local_id"] in listed:
+            continue
+        if decision == REMOVE:
+            to_remove.append((row["pk"], row["local_id"]))
+        else:
+            to_end.setdefault(tuple(sorted(decision.items())), []).append((row["pk"], row["local_id"]))
+    return current, to_remove, to_end
 
 
 def _update(kind: ImportKind, items: list[tuple[int, str]], **values) -> None:
