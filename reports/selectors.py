@@ -79,7 +79,7 @@ class _Tally:
         return row
 
 
-def _holding_models() -> list:
+def holding_models() -> list:
     """The models of things a unit holds about a researcher (Work, Employment, and the kinds
     added later: any model with a `unit` and a `researcher` key), not the ledger, whose every
     row is of one of them (and is counted by `_items_by_researcher`)."""
@@ -106,7 +106,7 @@ def _held_pairs(unit_ids: list[int] | None) -> set[tuple[int, int]]:
     """(researcher id, unit id) of what the units hold. One DISTINCT query per model: an
     index-only scan of the works' (researcher, unit) index on PostgreSQL."""
     pairs: set[tuple[int, int]] = set()
-    for model in _holding_models():
+    for model in holding_models():
         qs = model.objects.all()
         if unit_ids is not None:
             qs = qs.filter(unit_id__in=unit_ids)

@@ -2,16 +2,15 @@ from __future__ import annotations
 
 
 def researcher_unit_ids(*, researcher_id: int) -> set[int]:
-    """The units holding something about the researcher: a work, an employment, a ledger item
-    (the same population as the adoption report's), or an invitation when that app is there."""
+    """The units holding something about the researcher: a work, an employment, any other item,
+    a ledger row (the adoption report's population), or an invitation when that app is there."""
     from django.apps import apps
 
-    from employments.models import Employment
     from putcodes.models import OrcidItem
-    from works.models import Work
+    from reports.selectors import holding_models
 
     ids: set[int] = set()
-    for model in (Work, Employment, OrcidItem):
+    for model in (*holding_models(), OrcidItem):
         ids |= set(model.objects.filter(researcher_id=researcher_id).values_list("unit_id", flat=True).distinct())
     return ids | _invitation_units(apps, researcher_id)
 
