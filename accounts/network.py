@@ -38,7 +38,7 @@ def client_ip(request) -> str:
     """The client's address: REMOTE_ADDR, or the nearest untrusted hop of X-Forwarded-For when
     REMOTE_ADDR is a trusted proxy. Also django-axes' AXES_CLIENT_IP_CALLABLE."""
     remote = request.META.get("REMOTE_ADDR") or ""
-    networks = _networks(tuple(getattr(settings, "PORTAL_TRUSTED_PROXIES", ()) or ()))
+    networks = _networks(tuple(settings.PORTAL_TRUSTED_PROXIES or ()))
     if not networks or not _trusted(_address(remote), networks):
         return remote or "unknown"
     hops = [h for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]

@@ -74,16 +74,16 @@ class InvitationSettings:
 
     @staticmethod
     def valid_days() -> int:
-        return int(getattr(settings, "INVITATION_VALID_DAYS", 30))
+        return int(settings.INVITATION_VALID_DAYS)
 
     @staticmethod
     def reminder_days() -> int:
-        return int(getattr(settings, "INVITATION_REMINDER_DAYS", 7))
+        return int(settings.INVITATION_REMINDER_DAYS)
 
     @staticmethod
     def max_reminders() -> int:
-        return int(getattr(settings, "INVITATION_MAX_REMINDERS", 2))
+        return int(settings.INVITATION_MAX_REMINDERS)
 
     @staticmethod
     def send_rate() -> float:
-        return float(getattr(settings, "INVITATION_SEND_RATE", 5.0))
+        return float(settings.INVITATION_SEND_RATE)

@@ -147,7 +147,7 @@ def user_email_from_sign_in(*, user, meta: dict) -> bool:
     """Take the researcher's address from the SSO proxy's header (PORTAL_REMOTE_EMAIL_HEADER)
     when they have none yet; an address they set on the dashboard is kept. Returns whether it
     was set. Only trusted behind the proxy, i.e. when PORTAL_REMOTE_USER_HEADER is set too."""
-    header = getattr(settings, "PORTAL_REMOTE_EMAIL_HEADER", "")
+    header = settings.PORTAL_REMOTE_EMAIL_HEADER
     if not header or not settings.PORTAL_REMOTE_USER_HEADER or user.email:
         return False
     value = (meta.get("HTTP_" + header.upper().replace("-", "_")) or "").strip()

@@ -25,8 +25,8 @@ REDIS_TIMEOUT = 2.0
 
 def redis_urls() -> list[str]:
     """The Redis servers the portal uses: the shared cache/limiter/locks and the broker."""
-    urls = [getattr(settings, "REDIS_URL", "") or ""]
-    broker = getattr(settings, "CELERY_BROKER_URL", "") or ""
+    urls = [settings.REDIS_URL or ""]
+    broker = settings.CELERY_BROKER_URL or ""
     if broker.startswith(("redis://", "rediss://", "unix://")):
         urls.append(broker)
     return list(dict.fromkeys(u for u in urls if u))

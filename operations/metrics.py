@@ -171,7 +171,7 @@ def metrics_text() -> bytes:
 
 def _allowed(request) -> bool:
     """METRICS_TOKEN as a bearer token when set; else only a scraper on this machine."""
-    token = getattr(settings, "METRICS_TOKEN", "")
+    token = settings.METRICS_TOKEN
     if token:
         scheme, _, given = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
         return scheme.lower() == "bearer" and constant_time_compare(given.strip(), token)

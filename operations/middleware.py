@@ -11,7 +11,7 @@ logger = logging.getLogger(__name__)
 
 
 def _api_prefix() -> str:
-    return getattr(settings, "PORTAL_API_PREFIX", "/api/")
+    return settings.PORTAL_API_PREFIX
 
 
 def _has_nul(request) -> bool:

@@ -177,15 +177,15 @@ def institution() -> Organization:
     row leaves the organisation empty."""
     from django.conf import settings
 
-    identifier = (getattr(settings, "INSTITUTION_ROR", "") or "").strip()
+    identifier = (settings.INSTITUTION_ROR or "").strip()
     if identifier:
         bare = _ROR_PREFIX.sub("", identifier).strip("/").lower()
         identifier = f"https://ror.org/{bare}"
     return Organization(
-        name=clean_text(getattr(settings, "INSTITUTION_NAME", "")),
-        city=clean_text(getattr(settings, "INSTITUTION_CITY", "")),
-        region=clean_text(getattr(settings, "INSTITUTION_REGION", "")),
-        country=(getattr(settings, "INSTITUTION_COUNTRY", "") or "").strip().upper(),
+        name=clean_text(settings.INSTITUTION_NAME),
+        city=clean_text(settings.INSTITUTION_CITY),
+        region=clean_text(settings.INSTITUTION_REGION),
+        country=(settings.INSTITUTION_COUNTRY or "").strip().upper(),
         identifier=identifier,
         source=ROR if identifier else "",
     )

@@ -181,8 +181,8 @@ def default_rate_limiter() -> RateLimiter:
 
     rate = float(settings.ORCID_REQUESTS_PER_SECOND)
     burst = int(settings.ORCID_BURST)
-    redis_url = getattr(settings, "REDIS_URL", "") or ""
-    client_id = getattr(settings, "ORCID_CLIENT_ID", "") or ""
+    redis_url = settings.REDIS_URL or ""
+    client_id = settings.ORCID_CLIENT_ID or ""
     config = (redis_url, rate, burst, client_id)
     with _default_lock:
         limiter = _default_limiters.get(config)

@@ -49,7 +49,7 @@ _CSRF_API_MESSAGE = (
 def _is_api(request) -> bool:
     from django.conf import settings
 
-    return request.path.startswith(getattr(settings, "PORTAL_API_PREFIX", "/api/"))
+    return request.path.startswith(settings.PORTAL_API_PREFIX)
 
 
 def _json_error(status: int, message: str | None = None):

@@ -125,7 +125,7 @@ def orcid_record_lock(orcid: str, *, ttl: int | None = None, wait: float = 0.0) 
     writer holds it and did not let go within `wait` seconds). Must be used outside any
     transaction (the database lease must commit to be seen). The lease is renewed while held."""
     ttl = ttl or lock_ttl()
-    redis_url = getattr(settings, "REDIS_URL", "") or ""
+    redis_url = settings.REDIS_URL or ""
     if redis_url:
         with _redis_record_lock(redis_url, orcid, ttl=ttl, wait=wait) as taken:
             yield taken

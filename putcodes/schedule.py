@@ -22,7 +22,7 @@ def sync_schedule_seed(*, using: str = "default") -> bool:
 
     if PeriodicTask.objects.using(using).filter(name=SYNC_ENTRY_NAME).exists():
         return False
-    hours = float(getattr(settings, "ORCID_SYNC_INTERVAL_HOURS", 48))
+    hours = float(settings.ORCID_SYNC_INTERVAL_HOURS)
     if hours.is_integer():
         every, period = int(hours), IntervalSchedule.HOURS
     else:
@@ -52,7 +52,7 @@ def reconcile_schedule_seed(*, using: str = "default") -> bool:
 
     if PeriodicTask.objects.using(using).filter(name=RECONCILE_ENTRY_NAME).exists():
         return False
-    minutes = max(1, round(float(getattr(settings, "ORCID_RECONCILE_INTERVAL_HOURS", 24)) * 60))
+    minutes = max(1, round(float(settings.ORCID_RECONCILE_INTERVAL_HOURS) * 60))
     interval, _ = IntervalSchedule.objects.using(using).get_or_create(every=minutes, period=IntervalSchedule.MINUTES)
     PeriodicTask.objects.using(using).create(
         name=RECONCILE_ENTRY_NAME, task=RECONCILE_ALL_TASK, interval=interval,

@@ -22,7 +22,7 @@ class ApiAuditMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.prefix = getattr(settings, "PORTAL_API_PREFIX", "/api/")
+        self.prefix = settings.PORTAL_API_PREFIX
 
     def __call__(self, request):
         response = self.get_response(request)

@@ -99,7 +99,7 @@ def _token_for(orcid: str, nonce: str, secret: str) -> str:
 
 def _secrets() -> list[str]:
     # SECRET_KEY_FALLBACKS lets a key rotation keep the callbacks registered before it working.
-    return [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
 
 
 def webhook_callback_url(*, subscription: WebhookSubscription, secret: str | None = None) -> str:

@@ -308,7 +308,7 @@ def payload_to_json(p: WorkPayload) -> dict:
 def _orcid_host() -> str:
     # Contributor iDs are written as ORCID shows them: on the host of the ORCID in use
     # (orcid.org, sandbox.orcid.org); the simulator's iDs use orcid.org's form.
-    base = getattr(settings, "ORCID_BASE_URL", "") or ""
+    base = settings.ORCID_BASE_URL or ""
     match = re.match(r"^https://((?:[^/]*\.)?orcid\.org)", base)
     return match.group(1) if match else "orcid.org"
 

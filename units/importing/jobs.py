@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 import threading
 
-from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from orcid_portal.tasks_mode import tasks_run_in_process
 from units.models import ImportJob
 
 from .engine import ImportOptions, import_stream
@@ -45,7 +45,7 @@ def import_job_create(*, kind: str, unit, upload, options: dict | None = None, b
 
 def import_jobs_in_process() -> bool:
     """Whether jobs run in this process (no broker), as tasks do (settings.CELERY_TASK_ALWAYS_EAGER)."""
-    return bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True))
+    return tasks_run_in_process()
 
 
 def import_job_dispatch(*, job: ImportJob) -> None:
