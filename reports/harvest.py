@@ -132,7 +132,7 @@ def harvest_rows(*, unit, result: HarvestResult, client=None, workers: int | Non
     researchers = list(_connected_researchers())
     held = _held_identifiers(unit, [r.pk for r in researchers])
     own = _own_put_codes(unit)
-    workers = workers or int(getattr(settings, "ORCID_SYNC_WORKERS", 8))
+    workers = workers or int(settings.ORCID_SYNC_WORKERS)
     for researcher, record in _records(researchers, client or default_client(), workers):
         if record is None:
             result.failed.append(researcher.username)
