@@ -156,6 +156,21 @@ def test_api_needs_the_reports_scope(campus, live_server):
                           timeout=30)
     assert answer.status_code == 403
     assert "message" in answer.json()
+    answer = requests.get(f"{live_server.url}/api/v1/reports/adoption", params={"format": "csv"},
+                          headers={"Authorization": f"Bearer {key}"}, timeout=30)
+    assert answer.status_code == 403 and answer.headers["Content-Type"].startswith("application/json")
+    assert "message" in answer.json()
+
+
+def test_researchers_may_not_read_the_report_but_staff_read_their_units(campus, client):
+    client.force_login(campus["ada"])
+    assert client.get("/api/v1/reports/adoption").status_code == 403
+    staff = UserFactory(username="hrstaff", is_staff=True)
+    campus["hr"].staff.add(staff)
+    client.force_login(staff)
+    data = client.get("/api/v1/reports/adoption").json()
+    assert [row["unit"] for row in data["units"]] == ["hr"] and data["total"]["researchers"] == 4
+    assert client.get("/api/v1/reports/adoption", {"unit": "library"}).status_code == 404
 
 
 def test_new_connection_states_and_kinds_are_columns(campus):
