@@ -39,6 +39,17 @@ class OrcidItem(models.Model):
         ERROR = "error", "ORCID refused it"
         OUTCOME_UNKNOWN = "outcome_unknown", "Sent, answer lost: to reconcile"
 
+    class InFlight(models.TextChoices):
+        NONE = "", "Nothing"
+        CREATE = "create", "A POST"
+        DELETE = "delete", "A DELETE"
+
+    class Action(models.TextChoices):
+        NONE = "", "Nothing yet"
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        DELETED = "deleted", "Deleted"
+
     unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="orcid_items")
     researcher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="orcid_items")
     orcid = models.CharField(max_length=19, db_index=True, help_text="The ORCID iD of the record the item is on.")
@@ -68,6 +79,19 @@ class OrcidItem(models.Model):
     last_error_message = models.TextField(blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0, help_text="Write calls made for this item.")
+    # What identifies the item on ORCID as last sent (the kind's `match_key`: the normalised
+    # `self` ids of a work or funding, an affiliation's identifying fields): a write whose
+    # outcome is unknown is recognised on the record by this, never by the item's current data.
+    sent_match = models.JSONField(null=True, blank=True, help_text="How ORCID's record shows the item last sent.")
+    in_flight = models.CharField(
+        max_length=10, blank=True, choices=InFlight.choices,
+        help_text="A call sent whose answer is not recorded yet (a crash leaves it set).",
+    )
+    last_run = models.ForeignKey(
+        "putcodes.SyncRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The run that last wrote it (created, updated or deleted it on ORCID).",
+    )
+    last_action = models.CharField(max_length=10, blank=True, choices=Action.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     written_at = models.DateTimeField(null=True, blank=True, help_text="When ORCID last accepted a write of it.")
@@ -119,7 +143,9 @@ class SyncRun(models.Model):
     """One run of the sync over many researchers (or one): who started it and what it did.
 
     The counts are of items; `api_*` are ORCID calls made, from `OrcidClient.stats`.
-    Researcher tasks add to the counts with F() updates, so parallel tasks never lose one.
+    Researcher tasks add to the counts with F() updates as they go (progress); when the run is
+    closed (finished, or `interrupted` by the reaper: putcodes.sync.reaper), created, updated
+    and deleted are counted from the ledger (`OrcidItem.last_run`), which a crash cannot lose.
     """
 
     class Trigger(models.TextChoices):
@@ -132,6 +158,7 @@ class SyncRun(models.Model):
         RUNNING = "running", "Running"
         FINISHED = "finished", "Finished"
         FAILED = "failed", "Could not proceed"
+        INTERRUPTED = "interrupted", "Interrupted (its process died)"
 
     trigger = models.CharField(max_length=20, choices=Trigger.choices)
     triggered_by = models.CharField(max_length=200, blank=True, help_text="Who or what started it.")
@@ -155,6 +182,8 @@ class SyncRun(models.Model):
     api_retries = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
     note = models.TextField(blank=True, help_text="Why the run could not proceed, if it could not.")
+    owner = models.CharField(max_length=100, blank=True, help_text="host:pid of the process running it (in-process runs).")
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the run's process.")
 
     class Meta:
         ordering = ["-started_at", "-id"]
