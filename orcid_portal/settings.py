@@ -266,9 +266,18 @@ def _development_token_keys() -> list[str]:
 
     key_file = VAR_DIR / "token_encryption_key"
     if not key_file.exists():
+        # Written aside and renamed into place: two processes starting at once (two test runs
+        # side by side) never read a half-written key; the first rename wins, both read it.
         VAR_DIR.mkdir(parents=True, exist_ok=True)
-        key_file.write_bytes(Fernet.generate_key())
-        key_file.chmod(0o600)
+        spare = VAR_DIR / f".token_encryption_key.{os.getpid()}"
+        spare.write_bytes(Fernet.generate_key())
+        spare.chmod(0o600)
+        try:
+            os.link(spare, key_file)  # fails if another process put its key there first
+        except FileExistsError:
+            pass
+        finally:
+            spare.unlink()
     return [key_file.read_text().strip()]
 
 
