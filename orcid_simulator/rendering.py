@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Iterable
 
 from lxml import etree
@@ -55,11 +56,12 @@ def _with_normalised_ids(element: etree._Element) -> None:
         value_el.addnext(norm)
 
 
-def item_element(item: Item, *, summary: bool = False) -> etree._Element:
-    """The full item (`work:work`, `employment:employment`) or its summary, as ORCID reads it back."""
+def item_element(item: Item, *, summary: bool = False, parent: etree._Element | None = None) -> etree._Element:
+    """The full item (`work:work`, `employment:employment`) or its summary, as ORCID reads it back
+    (made inside `parent` when given: one set of namespace declarations for a whole section)."""
     prefix = item.kind
     name = f"{item.kind}-summary" if summary else item.kind
-    element = _el(None, prefix, name, put_code=item.put_code,
+    element = _el(parent, prefix, name, put_code=item.put_code,
                   path=f"/{item.orcid}/{item.kind}/{item.put_code}", visibility=item.visibility)
     if summary:
         element.set("display-index", "0")
@@ -68,8 +70,7 @@ def item_element(item: Item, *, summary: bool = False) -> etree._Element:
     _source(element, item)
     if summary:
         # A summary holds the item's fields its XSD lists for the summary, in that order.
-        names = [child.name for child in _summary_children(item.kind)]
-        for local in names:
+        for local in _summary_names(item.kind):
             for child in item.body:
                 if isinstance(child.tag, str) and etree.QName(child).localname == local:
                     element.append(copy.deepcopy(child))
@@ -79,6 +80,11 @@ def item_element(item: Item, *, summary: bool = False) -> etree._Element:
                 element.append(copy.deepcopy(child))
     _with_normalised_ids(element)
     return element
+
+
+@functools.lru_cache(maxsize=None)
+def _summary_names(kind: str) -> tuple[str, ...]:
+    return tuple(child.name for child in _summary_children(kind))
 
 
 def _summary_children(kind: str) -> list:
@@ -158,7 +164,7 @@ def section_element(record: Record, items: list[Item], section: Section,
         _el(group, "common", "last-modified-date", _last_modified(members))
         _group_external_ids(group, members)
         for item in sorted(members, key=lambda i: i.put_code):
-            group.append(item_element(item, summary=True))
+            item_element(item, summary=True, parent=group)
     return element
 
 

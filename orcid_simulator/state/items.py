@@ -26,23 +26,7 @@ class ItemsState:
         """ActivityValidator.checkExternalIdentifiersForDuplicates: an item of the same kind from
         the same source with an equal `self` external id (ExternalID.equals on ORCID's normalised
         values; fundings compare the values as written). Other sources' items never conflict."""
-        new_ids = self_external_ids(body)
-        if not new_ids:
-            return None
-        normalised = kind != "funding"
-        for item in record.items.values():
-            if item.kind != kind or item.source_client_id != client_id or item.put_code == ignore:
-                continue
-            for new_type, new_value, new_norm in new_ids:
-                for old_type, old_value, old_norm in item.self_ids():
-                    if new_type != old_type:
-                        continue
-                    if normalised and new_norm:
-                        if new_norm == old_norm:
-                            return item
-                    elif new_value == old_value:
-                        return item
-        return None
+        return DuplicateIndex(record, kind, client_id, ignore).find(body)
 
     def create_item(self, *, orcid: str, kind: str, body: etree._Element, client: Client,
                     visibility: str | None = None, source_name: str | None = None) -> Item:
@@ -85,6 +69,7 @@ class ItemsState:
         results: list[Item | ApiError] = []
         with self.lock:
             record = self.record(orcid)
+            index = DuplicateIndex(record, "work", client.client_id)
             for element in elements:
                 if isinstance(element, ApiError):
                     results.append(element)
@@ -94,13 +79,15 @@ class ItemsState:
                 except ApiError as error:
                     results.append(error)
                     continue
-                duplicate = self._duplicate_of(record, "work", client.client_id, element)
+                duplicate = index.find(element)
                 if duplicate is not None:
                     results.append(ApiError(9021, params={"putCode": str(duplicate.put_code),
                                                           "clientName": client.name}))
                     continue
-                results.append(self._add_item_locked(record, "work", element, client.client_id, client.name,
-                                                     record.default_visibility))
+                item = self._add_item_locked(record, "work", element, client.client_id, client.name,
+                                             record.default_visibility)
+                index.add(item)
+                results.append(item)
         if any(isinstance(r, Item) for r in results):
             self._notify(orcid)
         return results
@@ -199,3 +186,32 @@ def _canonical(element: etree._Element) -> bytes:
             node.text = node.text.strip()
         node.tail = None
     return etree.tostring(copy_, method="c14n")
+
+
+class DuplicateIndex:
+    """A client's `self` external ids of one kind on a record, looked up as ExternalID.equals
+    compares them: by normalised value when the new id has one, else by the value as written."""
+
+    def __init__(self, record: Record, kind: str, client_id: str, ignore: int | None = None) -> None:
+        self.normalised = kind != "funding"
+        self.by_norm: dict[tuple[str, str], Item] = {}
+        self.by_value: dict[tuple[str, str], Item] = {}
+        for item in record.items.values():
+            if item.kind == kind and item.source_client_id == client_id and item.put_code != ignore:
+                self.add(item)
+
+    def add(self, item: Item) -> None:
+        for id_type, value, norm in item.self_ids():
+            if norm:
+                self.by_norm.setdefault((id_type, norm), item)
+            self.by_value.setdefault((id_type, value), item)
+
+    def find(self, body: etree._Element) -> Item | None:
+        for id_type, value, norm in self_external_ids(body):
+            if self.normalised and norm:
+                found = self.by_norm.get((id_type, norm))
+            else:
+                found = self.by_value.get((id_type, value))
+            if found is not None:
+                return found
+        return None
