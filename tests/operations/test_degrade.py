@@ -51,3 +51,24 @@ def test_sync_now_works_with_redis_down(client, sync_env, redis_down):
     # The per-researcher rate limit of "sync now" still holds within the process.
     again = client.post("/orcid/sync/", {"next": "/"}, follow=True)
     assert "a moment ago" in again.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_webhook_callback_is_answered_and_reconciled_with_redis_down(client, sync_env, webhooks_on, redis_down):
+    from urllib.parse import urlsplit
+
+    from putcodes.models import OrcidItem
+    from webhooks.models import WebhookSubscription
+    from webhooks.services import webhook_callback_url, webhook_register
+
+    researcher, connection = sync_env.researcher(works=1)
+    sync_env.sync()
+    item = OrcidItem.objects.get(researcher=researcher)
+    webhook_register(connection=connection)
+    sync_env.simulator.researcher_delete(connection.orcid, item.put_code)
+
+    url = webhook_callback_url(subscription=WebhookSubscription.objects.get(orcid=connection.orcid))
+    response = client.post(urlsplit(url).path)
+    assert response.status_code == 204
+    item.refresh_from_db()
+    assert item.state == "deleted_on_orcid"  # reconciled at once, in this process
