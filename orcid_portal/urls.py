@@ -14,6 +14,7 @@ api_patterns = [
     path("", include("affiliations.api_urls")),
     path("", include("reports.api_urls")),
     path("", include("invitations.api_urls")),
+    path("", include("putcodes.api_urls")),  # researchers/{id}/sync (issue 14)
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     re_path(r"", api_not_found),  # last: whatever else is asked under /api/v1/
 ]

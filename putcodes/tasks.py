@@ -68,3 +68,17 @@ def researcher_sync_task(researcher_id: int, run_id: int | None = None, unit_ids
     finally:
         if run is not None:
             sync_run_researcher_done(run_id=run.pk)
+
+
+SYNC_NOW_TASK = "putcodes.sync_now"
+
+
+@shared_task(
+    name=SYNC_NOW_TASK, acks_late=True, ignore_result=True,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT, time_limit=settings.CELERY_TASK_TIME_LIMIT,
+)
+def researcher_sync_now_task(run_id: int) -> None:
+    """Carry out a researcher's own "sync now" recorded by putcodes.background (issue 14)."""
+    from .background import run_carry_out
+
+    run_carry_out(run_id=run_id)

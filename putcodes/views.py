@@ -1,20 +1,18 @@
-"""The researcher's "sync now": write their approved items to ORCID without waiting for the
-schedule. Thin: checks, one service call, a message, back to the page."""
+"""The researcher's "sync now": records a run that is carried out in the background
+(putcodes.background) and goes straight back to the page, which shows the run's progress and
+then its outcome (templatetags/sync_tags.py). Thin: checks, one service call, back to the page."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from .models import SyncRun
-from .services import researchers_sync_now
+from .background import SYNC_NOW_INTERVAL_SECONDS, researcher_sync_request, run_state
 
-# One "sync now" per researcher per this many seconds: each one may cost ORCID calls.
-SYNC_NOW_INTERVAL_SECONDS = 30
+__all__ = ["SYNC_NOW_INTERVAL_SECONDS", "sync_now"]
 
 
 @login_required
@@ -23,25 +21,9 @@ def sync_now(request):
     target = request.POST.get("next") or "dashboard"
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         target = "dashboard"
-    key = f"putcodes:sync-now:{request.user.pk}"
-    if not cache.add(key, True, SYNC_NOW_INTERVAL_SECONDS):
-        messages.info(request, "A sync of your ORCID record started a moment ago; try again in a minute.")
-        return redirect(target)
-    run = researchers_sync_now(
-        researcher_ids=[request.user.pk], triggered_by=request.user.get_username(), trigger=SyncRun.Trigger.PORTAL
-    )
-    if not run.finished_at:
-        messages.success(request, "Your ORCID record will be updated in a moment.")
-    elif run.researchers_total == 0:
-        messages.info(request, "Nothing to write: connect your ORCID iD first.")
-    elif run.failed:
-        messages.warning(
-            request,
-            f"ORCID record updated: {run.created} added, {run.updated} updated, {run.deleted} removed; "
-            f"{run.failed} could not be written (see each item's status).",
-        )
-    else:
-        messages.success(
-            request, f"ORCID record up to date: {run.created} added, {run.updated} updated, {run.deleted} removed."
-        )
+    run, started = researcher_sync_request(researcher=request.user, triggered_by=request.user.get_username())
+    if not started and run_state(run) in ("queued", "running"):
+        messages.info(request, "Your ORCID record is already being updated; the progress is shown below.")
+    elif not started:
+        messages.info(request, "Your ORCID record was synced a moment ago (the outcome is below); try again in a minute.")
     return redirect(target)

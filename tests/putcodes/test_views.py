@@ -48,13 +48,17 @@ def test_sync_now_never_redirects_off_site(client):
     assert response.url == reverse("dashboard")
 
 
-def test_sync_now_writes_the_researchers_approved_works(sync_env, client):
+def test_sync_now_writes_the_researchers_approved_works(sync_env, client, background_runs):
     researcher, connection = sync_env.researcher(works=2)
     client.force_login(researcher)
     for page in (reverse("dashboard"), reverse("works:list")):
         assert "Sync with ORCID now" in client.get(page).content.decode(), page
     response = client.post(reverse("orcid-sync-now"), follow=True)
-    assert "2 added" in response.content.decode()
+    assert "about to start" in response.content.decode()  # answered before the run
+    assert sync_env.orcid_works(connection.orcid) == []
+    background_runs.finish()
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "2 works added to your ORCID record." in page
     assert len(sync_env.orcid_works(connection.orcid)) == 2
 
 

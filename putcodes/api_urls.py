@@ -1,0 +1,8 @@
+from django.urls import re_path
+
+from .api import ResearcherSyncView
+
+# A regular expression as works.api_urls does: any institutional ID reaches the view (JSON 404s).
+urlpatterns = [
+    re_path(r"^researchers/(?P<institutional_id>[\s\S]+)/sync\Z", ResearcherSyncView.as_view(), name="api-researcher-sync"),
+]

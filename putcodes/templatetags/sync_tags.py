@@ -1,0 +1,35 @@
+"""The "Sync with ORCID now" panel (issue 14): the button, disabled while a run of the
+researcher's is queued or running, the run's progress (static/portal/sync.js follows it over
+GET /api/v1/researchers/{id}/sync; without JavaScript a refresh link does) and its outcome."""
+
+from datetime import timedelta
+
+from django import template
+from django.urls import reverse
+from django.utils import timezone
+
+from putcodes.background import researcher_latest_run, run_data
+
+register = template.Library()
+
+# How long a finished run's outcome stays on the researcher's pages.
+OUTCOME_SHOWN_FOR = timedelta(minutes=15)
+
+
+@register.inclusion_tag("putcodes/sync_panel.html", takes_context=True)
+def sync_panel(context, show_button=True):
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    run = researcher_latest_run(researcher=user) if user is not None and user.is_authenticated else None
+    data = run_data(run) if run is not None else None
+    busy = data is not None and data["state"] in ("queued", "running")
+    recent = data is not None and not busy and run.finished_at and timezone.now() - run.finished_at < OUTCOME_SHOWN_FOR
+    return {
+        "run": data,
+        "busy": busy,
+        "show_outcome": bool(recent),
+        "show_button": show_button,
+        "status_url": reverse("api-researcher-sync", kwargs={"institutional_id": user.get_username()}) if user else "",
+        "csrf_token": context.get("csrf_token"),
+        "request": request,
+    }
