@@ -205,3 +205,12 @@ def test_the_mass_change_guard_applies_to_endings(ada, tmp_path):
     assert output.count("): updated") == 11
     assert not Affiliation.objects.filter(ended_at__isnull=False).exists()
     assert not Affiliation.objects.filter(removed_at__isnull=False).exists()
+
+
+def test_withdrawing_a_units_items_marks_its_affiliations_and_employments(ada, tmp_path):
+    from units.models import Unit
+    from units.permissions import unit_items_withdraw
+
+    import_file(tmp_path, GOOD_ROWS)
+    counts = unit_items_withdraw(unit=Unit.objects.get(code="registry"))
+    assert counts["affiliations"] == 6 and counts["employments"] == 1

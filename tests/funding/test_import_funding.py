@@ -135,3 +135,14 @@ def test_a_withdrawn_grant_is_deleted_from_orcid(sync_env, ada, tmp_path):
 
     assert len(api_calls(sync_env, "DELETE")) == 1
     assert len(fundings_on_record(sync_env, ada.orcid_connection.orcid)) == 2
+
+
+def test_withdrawing_a_units_items_deletes_its_funding_from_orcid(sync_env, ada, tmp_path):
+    from units.models import Unit
+    from units.permissions import unit_items_withdraw
+
+    import_file(tmp_path, GOOD_ROWS)
+    researcher_sync(researcher=ada)
+    assert unit_items_withdraw(unit=Unit.objects.get(code="research-office"))["funding"] == 3
+    researcher_sync(researcher=ada)
+    assert fundings_on_record(sync_env, ada.orcid_connection.orcid) == []

@@ -117,7 +117,7 @@ def test_withdraw_marks_every_item_of_the_unit_and_nothing_else(units):
     EmploymentFactory.create_batch(3, unit=hr)
     WorkFactory(unit=library)
     counts = unit_items_withdraw(unit=hr)
-    assert counts == {"works": 0, "employments": 3}
+    assert counts == {"works": 0, "employments": 3, "affiliations": 0, "funding": 0}  # every kind answers
     assert not Employment.objects.filter(unit=hr, removed_at__isnull=True).exists()
     assert Work.objects.filter(unit=library, removed_at__isnull=True).count() == 1
 
