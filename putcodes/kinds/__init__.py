@@ -51,8 +51,13 @@ class ItemKind:
     - `body(obj)` and `content_hash(obj)`: what is written, and its hash.
     - `read(client, orcid, token)`, `create`, `update`, `delete`: the client's calls;
       `create_bulk` when ORCID has a bulk endpoint for the kind (works: ≤ 100 per call).
-    - `match(obj, summaries, client_id)`: the put-code of the summary (from our client)
-      that is this object, or None.
+    - `match_key(obj)`: what identifies the object on ORCID as written (JSON: a work's
+      normalised `self` ids, an affiliation's identifying fields), kept in the ledger before
+      each write (`OrcidItem.sent_match`); `match_sent(key, summaries, client_id)`: the
+      put-code of the summary (from our client) that this key identifies, or None. A write
+      whose outcome is unknown is looked for by the key it was sent with, never by the
+      object's current data; a 409 by the current object's key. The defaults identify nothing
+      (a kind without them is never adopted: a lost answer is sent again).
     - `eligible_q()`: the queryset twin of `eligible` (a `Q` on the kind's model), when the
       kind has one; `order`: the order of writing (lower first).
     """
@@ -68,7 +73,8 @@ class ItemKind:
     create: Callable[..., int]
     update: Callable[..., None]
     delete: Callable[..., None]
-    match: Callable[[Any, Iterable[Any], str], int | None]
+    match_key: Callable[[Any], Any] = lambda obj: None
+    match_sent: Callable[[Any, Iterable[Any], str], int | None] = lambda key, summaries, client_id: None
     create_bulk: Callable[..., list] | None = None
     bulk_limit: int = 100
     eligible_q: Callable[[], Q] | None = None

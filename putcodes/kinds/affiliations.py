@@ -62,13 +62,20 @@ def _fuzzy(parts) -> str:
     return "-".join(value for _, value in parts) if parts else ""
 
 
-def _match(affiliation, summaries, client_id: str) -> int | None:
+def _key(affiliation) -> list[str]:
     # Affiliations carry no `self` identifier ORCID matches by: one is recognised by our
-    # source, its department, role, start date and organisation's name.
+    # source, its section (the kind), department, role, start date and organisation's name.
     from affiliations.orcid_serialization import affiliation_body
 
     body = affiliation_body(affiliation)
-    wanted = (_norm(body.department), _norm(body.role_title), _fuzzy(body.start), _norm(body.organization.name))
+    return [_norm(body.department), _norm(body.role_title), _fuzzy(body.start), _norm(body.organization.name),
+            str(affiliation.section)]
+
+
+def _match_sent(key, summaries, client_id: str) -> int | None:
+    if not key:
+        return None
+    wanted = tuple(key[:4])
     for summary in summaries:
         if not summary.is_from_client(client_id):
             continue
@@ -101,7 +108,8 @@ def _kind(section: str, order: int) -> ItemKind:
         delete=lambda client, orcid, token, put_code: client.activity_delete(
             section=value, orcid=orcid, access_token=token, put_code=put_code
         ),
-        match=_match,
+        match_key=_key,
+        match_sent=_match_sent,
         eligible_q=_eligible_q,
         order=order,
     )

@@ -47,14 +47,20 @@ def _norm(text: str) -> str:
     return " ".join((text or "").split()).casefold()
 
 
-def _employment_match(employment, summaries, client_id: str) -> int | None:
+def _employment_key(employment) -> list[str]:
     # Affiliations carry no `self` identifier, so ORCID has no duplicate rule for them: an
     # employment is recognised by what identifies it on the record (our source, the
     # department, the role and the start date).
     from employments.orcid_serialization import employment_fields
 
     fields = employment_fields(employment)
-    wanted = (_norm(fields["department-name"]), _norm(fields["role-title"]), _fuzzy(fields["start-date"]))
+    return [_norm(fields["department-name"]), _norm(fields["role-title"]), _fuzzy(fields["start-date"])]
+
+
+def _employment_match_sent(key, summaries, client_id: str) -> int | None:
+    if not key:
+        return None
+    wanted = tuple(key)
     for summary in summaries:
         if not summary.is_from_client(client_id):
             continue
@@ -80,7 +86,8 @@ EMPLOYMENT = register(ItemKind(
     delete=lambda client, orcid, token, put_code: client.employment_delete(
         orcid=orcid, access_token=token, put_code=put_code
     ),
-    match=_employment_match,
+    match_key=_employment_key,
+    match_sent=_employment_match_sent,
     eligible_q=_employments_eligible_q,
     order=20,
 ))

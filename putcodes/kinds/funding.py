@@ -56,13 +56,23 @@ def _norm(text: str) -> str:
     return " ".join((text or "").split()).casefold()
 
 
-def _match(funding, summaries, client_id: str) -> int | None:
+def _key(funding) -> dict:
     # ORCID's duplicate rule (9021): same source and a `self` external id (the grant number)
     # in common. Without a grant number: the same title, type and funder.
     from funding.orcid_serialization import GRANT_NUMBER
 
     number = (funding.grant_number or "").strip()
-    wanted = normalise_external_id(GRANT_NUMBER, number) if number else ""
+    if number:
+        return {"grant": normalise_external_id(GRANT_NUMBER, number)}
+    return {"title": _norm(funding.title), "type": funding.funding_type, "funder": _norm(funding.funder_name)}
+
+
+def _match_sent(key, summaries, client_id: str) -> int | None:
+    from funding.orcid_serialization import GRANT_NUMBER
+
+    if not key:
+        return None
+    wanted = key.get("grant", "")
     for summary in summaries:
         if not summary.is_from_client(client_id):
             continue
@@ -70,7 +80,7 @@ def _match(funding, summaries, client_id: str) -> int | None:
             if any(e.type == GRANT_NUMBER and e.normalized == wanted for e in summary.self_ids):
                 return summary.put_code
         elif (_norm(summary.title), summary.type, _norm(summary.organization_name)) == (
-            _norm(funding.title), funding.funding_type, _norm(funding.funder_name)
+            key.get("title"), key.get("type"), key.get("funder")
         ):
             return summary.put_code
     return None
@@ -94,7 +104,8 @@ FUNDING = register(ItemKind(
     delete=lambda client, orcid, token, put_code: client.activity_delete(
         section=SECTION, orcid=orcid, access_token=token, put_code=put_code
     ),
-    match=_match,
+    match_key=_key,
+    match_sent=_match_sent,
     eligible_q=_eligible_q,
     order=40,
 ))

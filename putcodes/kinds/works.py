@@ -50,9 +50,14 @@ def work_self_ids(work) -> set[tuple[str, str]]:
     return ids
 
 
-def _work_match(work, summaries, client_id: str) -> int | None:
+def _work_key(work) -> list[list[str]]:
+    """The work's normalised `self` ids, sorted: what ORCID knows it by."""
+    return sorted([list(pair) for pair in work_self_ids(work)])
+
+
+def _work_match_sent(key, summaries, client_id: str) -> int | None:
     # ORCID's own duplicate rule (9021): same source, a `self` identifier in common.
-    wanted = work_self_ids(work)
+    wanted = {tuple(pair) for pair in key or []}
     if not wanted:
         return None
     for summary in summaries:
@@ -77,7 +82,8 @@ WORK = register(ItemKind(
         orcid=orcid, access_token=token, put_code=put_code, body=body
     ),
     delete=lambda client, orcid, token, put_code: client.work_delete(orcid=orcid, access_token=token, put_code=put_code),
-    match=_work_match,
+    match_key=_work_key,
+    match_sent=_work_match_sent,
     create_bulk=lambda client, orcid, token, bodies: client.works_create_bulk(
         orcid=orcid, access_token=token, bodies=bodies
     ),

@@ -50,15 +50,12 @@ from ..models import OrcidItem
 from ..signals import items_changed_on_orcid, items_written
 from . import ledger
 from .counts import SyncCounts, error_note
-from .load import record_context, researcher_plan
+from .load import record_context
 from .plan import Entry, Mode, Plan
 from .policy import Outcome, outcome_of
+from .recover import Recovery, StopWriting
 
 logger = logging.getLogger("putcodes.sync")
-
-
-class StopWriting(Exception):
-    """Nothing more can be written for this researcher in this run."""
 
 
 def _announce_written(items: list[OrcidItem]) -> None:
@@ -66,10 +63,12 @@ def _announce_written(items: list[OrcidItem]) -> None:
     items_written.send(sender=OrcidItem, items=items)
 
 
-class ResearcherSync:
-    """Carries out one researcher's plan, recording every outcome in the ledger."""
+class ResearcherSync(Recovery):
+    """Carries out one researcher's plan, recording every outcome in the ledger (and, on each
+    row it writes, `run_id`: the run's totals are counted from the ledger)."""
 
-    def __init__(self, *, researcher, connection, client, counts: SyncCounts, units) -> None:
+    def __init__(self, *, researcher, connection, client, counts: SyncCounts, units, run_id: int | None = None) -> None:
+        self.run_id = run_id
         self.researcher = researcher
         self.connection = connection
         self.client = client
@@ -227,18 +226,6 @@ class ResearcherSync:
                 self.counts.skipped += size + sum(n for _, n in steps[index + 1:])
                 return
 
-    def _reconcile_first(self, plan: Plan) -> Plan | None:
-        if self.mode != Mode.FULL:
-            self.counts.skipped += plan.writes
-            return None
-        for kind in {e.kind.kind: e.kind for e in plan.unknown}.values():
-            if self.reconcile(kind, [e for e in plan.unknown if e.kind is kind], count=False) is None:
-                # The record could not be read: nothing else is written until it can be.
-                self.counts.failed += plan.writes
-                return None
-        # The record is known again: plan afresh.
-        return researcher_plan(researcher=self.researcher, orcid=self.orcid, units=self.units, connection=self.connection)
-
     def _steps(self, plan: Plan) -> list[tuple[Callable[[], None], int]]:
         """(call, number of items) in order: deletions, updates, then creations in chunks."""
         steps: list[tuple[Callable[[], None], int]] = [(lambda e=e: self.delete(e), 1) for e in plan.deletes]
@@ -256,11 +243,20 @@ class ResearcherSync:
 
     def delete(self, entry: Entry) -> None:
         item, kind = entry.item, entry.kind
+        # A DELETE left in flight by a dead process or a lost answer: ours, whatever comes back.
+        resumed = item.in_flight == OrcidItem.InFlight.DELETE
+        if not resumed:
+            self.delete_token()  # no usable token: nothing is marked, nothing sent
+            with transaction.atomic():  # committed before the DELETE is sent
+                ledger.item_mark_deleting(item)
+                ledger.rows_update([item], ["in_flight", "updated_at"])
         try:
             self.with_token(lambda token: kind.delete(self.client, self.orcid, token, item.put_code), for_delete=True)
         except NotFound:
-            self.gone_on_orcid(item)
-            return
+            if not resumed:
+                self.gone_on_orcid(item)
+                return
+            # else: our DELETE of an earlier attempt did happen: withdrawn, as below.
         except TokenRevoked as error:
             # Even a deletion is refused: the token is dead for everything.
             if self.mode == Mode.FULL:
@@ -270,7 +266,7 @@ class ResearcherSync:
         except OrcidError as error:
             self.failed(item, error, item.content_hash)
             return
-        ledger.item_mark_withdrawn(item)
+        ledger.item_mark_withdrawn(item, run_id=self.run_id)
         ledger.rows_update([item], ledger.RESULT_FIELDS + ["attempts", "withdrawn_at"])
         self.counts.deleted += 1
 
@@ -286,7 +282,10 @@ class ResearcherSync:
             self.failed(item, error, entry.content_hash)
             return
         item.attempts += 1
-        ledger.item_mark_written(item, content_hash=entry.content_hash)
+        ledger.item_mark_written(
+            item, content_hash=entry.content_hash, match_key=kind.match_key(entry.obj), run_id=self.run_id,
+            action=OrcidItem.Action.CREATED if adopted else OrcidItem.Action.UPDATED,
+        )
         # Without signals: an update is not news to anyone listening for first writes.
         ledger.rows_update([item], ledger.RESULT_FIELDS + ["attempts"])
         if adopted:
@@ -313,7 +312,10 @@ class ResearcherSync:
                     item.researcher = self.researcher
                     setattr(item, kind.fk, obj)
                     entry.item = item
-                ledger.item_mark_sent(entry.item, orcid=self.orcid, content_hash=entry.content_hash, now=now)
+                ledger.item_mark_sent(
+                    entry.item, orcid=self.orcid, content_hash=entry.content_hash,
+                    match_key=kind.match_key(entry.obj), now=now,
+                )
                 (old if entry.item.pk else new).append(entry.item)
             if new:
                 ledger.rows_insert(new)
@@ -406,7 +408,10 @@ class ResearcherSync:
             item = entry.item
             item.updated_at = now
             if isinstance(result, int):
-                ledger.item_mark_written(item, content_hash=entry.content_hash, put_code=result, now=now)
+                ledger.item_mark_written(
+                    item, content_hash=entry.content_hash, put_code=result, now=now,
+                    run_id=self.run_id, action=OrcidItem.Action.CREATED,
+                )
                 written.append(item)
                 self.counts.created += 1
             elif isinstance(result, Duplicate):
@@ -475,85 +480,3 @@ class ResearcherSync:
             self.update(entry, adopted=True)
         except StopWriting:
             self.counts.skipped += 1  # adopted; our body is written over it next run
-
-    def _find_duplicate(self, kind: ItemKind, entry: Entry):
-        """The put-code of our item on the record that ORCID says this one duplicates (None:
-        none found; False: the record could not be read, the item is left for later)."""
-        try:
-            summaries = self.with_token(lambda token: kind.read(self.client, self.orcid, token))
-        except StopWriting:
-            self.back_to_pending([entry])
-            self.counts.skipped += 1
-            return False
-        except (TokenRevoked, RecordUnusable) as error:
-            self.back_to_pending([entry])
-            self.counts.skipped += 1
-            self._cannot_read(error)
-            return False
-        except OrcidError as error:
-            self.back_to_pending([entry], error)
-            self.counts.failed += 1
-            return False
-        taken = self.owned_put_codes(kind, exclude=entry.item.pk)
-        return kind.match(entry.obj, [s for s in summaries if s.put_code not in taken], self.client.client_id)
-
-    def _cannot_read(self, error: OrcidError) -> None:
-        """A read refused for the token or the record: recorded on the connection; no more
-        calls to the record in this run."""
-        if isinstance(error, RecordUnusable):
-            self.record_refused(error, stop=False)
-        else:
-            self.revoked(error)
-
-    def owned_put_codes(self, kind: ItemKind, *, exclude: int | None = None) -> set[int]:
-        qs = OrcidItem.objects.filter(orcid=self.orcid, kind=kind.kind, put_code__isnull=False)
-        if exclude is not None:
-            qs = qs.exclude(pk=exclude)
-        return set(qs.values_list("put_code", flat=True))
-
-    # Reconcile ---------------------------------------------------------------------------
-
-    def reconcile(self, kind: ItemKind, entries: list[Entry], *, count: bool) -> list[Entry] | None:
-        """Learn from the record which of `entries` (POSTs whose answer was lost) happened.
-
-        Found: the put-code is recorded with the hash of what was sent. Not found: the item is
-        pending again. Returns the entries not found, or None when the record could not be
-        read (the items stay `outcome_unknown`, to be reconciled first next run)."""
-        try:
-            summaries = self.with_token(lambda token: kind.read(self.client, self.orcid, token))
-        except StopWriting:
-            return None
-        except (TokenRevoked, RecordUnusable) as error:
-            self._cannot_read(error)
-            return None
-        except OrcidError as error:
-            self.counts.errors.append(error_note(None, error, self.researcher))
-            if count:
-                self.counts.failed += len(entries)
-            return None
-        ids = [e.item.pk for e in entries if e.item is not None and e.item.pk]
-        taken = self.owned_put_codes(kind) - set(
-            OrcidItem.objects.filter(pk__in=ids).exclude(put_code__isnull=True).values_list("put_code", flat=True)
-        )
-        return self._match_lost(kind, entries, summaries, taken, count=count)
-
-    def _match_lost(self, kind: ItemKind, entries: list[Entry], summaries, taken: set[int], *, count: bool) -> list[Entry]:
-        now = timezone.now()
-        missing: list[Entry] = []
-        with transaction.atomic():
-            for entry in entries:
-                item = entry.item
-                put_code = None
-                if entry.obj is not None:
-                    put_code = kind.match(entry.obj, [s for s in summaries if s.put_code not in taken], self.client.client_id)
-                if put_code is not None:
-                    taken.add(put_code)
-                    ledger.item_mark_found(item, put_code=put_code, now=now)
-                    item.save()
-                    if count:
-                        self.counts.created += 1
-                else:
-                    ledger.item_mark_pending(item, forget_put_code=True, now=item.updated_at)
-                    item.save()
-                    missing.append(entry)
-        return missing

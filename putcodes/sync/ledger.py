@@ -8,6 +8,15 @@ through `items_mark_gone`).
        └──item_mark_pending───────┘   └──item_mark_refused──▶ error
     on_orcid / error ──item_mark_gone──▶ deleted_on_orcid     (404: the researcher deleted it)
     on_orcid / error ──item_mark_withdrawn──▶ withdrawn       (we deleted it)
+    on_orcid / error ──item_mark_deleting──▶ (same state, in_flight="delete", committed before
+                         the DELETE; its outcome clears it; a 404 after a crash: withdrawn)
+
+In flight (`in_flight`): "create" from `item_mark_sent` until the POST's outcome is recorded
+(with `sent_match`, the kind's match key of what was sent: recovery looks for that on the
+record, never for the item's current data); "delete" from `item_mark_deleting` until the
+DELETE's outcome is. Every transition that records an outcome clears it. The run that wrote an
+item (created, updated, deleted it) is kept on the row (`last_run`, `last_action`): the run's
+totals are counted from the ledger (putcodes.sync.reaper), not from counters a crash loses.
     any ──item_mark_adopted──▶ on_orcid                      (409: ORCID has it from us already)
 
 The functions change the instance only; the executor saves (putcodes.sync.execute decides how,
@@ -28,11 +37,13 @@ State = OrcidItem.State
 
 _ERROR_FIELDS = ("last_error_status", "last_error_code", "last_error_message", "last_error_at")
 # What a POST's mark saves; what any outcome saves.
-MARK_FIELDS = ["orcid", "put_code", "state", "attempted_hash", "attempts", "updated_at"]
+MARK_FIELDS = ["orcid", "put_code", "state", "attempted_hash", "attempts", "sent_match", "in_flight", "updated_at"]
 RESULT_FIELDS = [
     "put_code", "state", "content_hash", "attempted_hash", "written_at", "last_error_status", "last_error_code",
-    "last_error_message", "last_error_at", "updated_at",
+    "last_error_message", "last_error_at", "in_flight", "sent_match", "last_run", "last_action", "updated_at",
 ]
+InFlight = OrcidItem.InFlight
+Action = OrcidItem.Action
 
 
 def error_message(error: Exception) -> str:
@@ -60,13 +71,24 @@ def item_note_error(item: OrcidItem, error: Exception, *, now: datetime | None =
     item.last_error_at = _now(now)
 
 
-def item_mark_sent(item: OrcidItem, *, orcid: str, content_hash: str, now: datetime | None = None) -> None:
-    """Before a POST: `outcome_unknown` with the hash of what is sent, so a crash before the
-    answer is recorded leaves a trail that the next run reconciles (never a duplicate)."""
+def item_wrote(item: OrcidItem, run_id: int | None, action: str) -> None:
+    """Note on the row which run wrote it, and how (the run's totals are counted from these)."""
+    item.last_run_id = run_id
+    item.last_action = action
+
+
+def item_mark_sent(
+    item: OrcidItem, *, orcid: str, content_hash: str, match_key=None, now: datetime | None = None
+) -> None:
+    """Before a POST: `outcome_unknown`, in flight, with the hash of what is sent and its match
+    key (`sent_match`), so a crash before the answer is recorded leaves a trail that the next
+    run reconciles against what was sent (never a duplicate, never an orphan)."""
     item.orcid = orcid
     item.put_code = None
     item.state = State.OUTCOME_UNKNOWN
     item.attempted_hash = content_hash
+    item.sent_match = match_key
+    item.in_flight = InFlight.CREATE
     item.attempts += 1
     item.updated_at = _now(now)
 
@@ -82,12 +104,19 @@ def item_mark_unknown(item: OrcidItem, *, error: Exception | None = None, now: d
 
 
 def item_mark_written(
-    item: OrcidItem, *, content_hash: str, put_code: int | None = None, now: datetime | None = None
+    item: OrcidItem, *, content_hash: str, put_code: int | None = None, now: datetime | None = None,
+    match_key=None, run_id: int | None = None, action: str = "",
 ) -> None:
-    """ORCID accepted a write (a POST with its new `put_code`, or a PUT)."""
+    """ORCID accepted a write (a POST with its new `put_code`, or a PUT; `action` created or
+    updated, by run `run_id`)."""
     now = _now(now)
     if put_code is not None:
         item.put_code = put_code
+    if match_key is not None:
+        item.sent_match = match_key
+    if action:
+        item_wrote(item, run_id, action)
+    item.in_flight = InFlight.NONE
     item.state = State.ON_ORCID
     item.content_hash = content_hash
     item.attempted_hash = ""
@@ -95,10 +124,16 @@ def item_mark_written(
     item_clear_error(item)
 
 
-def item_mark_found(item: OrcidItem, *, put_code: int, now: datetime | None = None) -> None:
+def item_mark_found(
+    item: OrcidItem, *, put_code: int, now: datetime | None = None, run_id: int | None = None, counted: bool = False
+) -> None:
     """A POST whose answer was lost is on the record after all (reconcile): what it sent is
-    what ORCID holds."""
+    what ORCID holds. `counted`: created by this run (`run_id`); otherwise the row keeps the
+    run that sent it."""
     now = _now(now)
+    if counted:
+        item_wrote(item, run_id, Action.CREATED)
+    item.in_flight = InFlight.NONE
     item.put_code = put_code
     item.state = State.ON_ORCID
     item.content_hash = item.attempted_hash
@@ -112,6 +147,7 @@ def item_mark_adopted(item: OrcidItem, *, put_code: int) -> None:
     holds is not known, so the next write sends our body over it."""
     item.put_code = put_code
     item.state = State.ON_ORCID
+    item.in_flight = InFlight.NONE
     item.content_hash = ""
     item.attempted_hash = ""
 
@@ -124,6 +160,7 @@ def item_mark_pending(
     if forget_put_code:
         item.put_code = None
     item.state = State.PENDING
+    item.in_flight = InFlight.NONE
     item.attempted_hash = ""
     if error is not None:
         item_note_error(item, error, now=now)
@@ -135,6 +172,7 @@ def item_mark_refused(item: OrcidItem, *, error: Exception, content_hash: str, n
     body is not sent again (only a change, or an operator's retry, sends it again)."""
     item_note_error(item, error, now=now)
     item.state = State.ERROR
+    item.in_flight = InFlight.NONE
     item.attempted_hash = content_hash or item.attempted_hash or "refused"
 
 
@@ -142,6 +180,7 @@ def gone_fields(now: datetime) -> dict:
     """The fields `item_mark_gone` sets (for conditional UPDATEs of many rows)."""
     return {
         "state": State.DELETED_ON_ORCID, "deleted_on_orcid_at": now, "content_hash": "", "attempted_hash": "",
+        "in_flight": InFlight.NONE,
         "last_error_status": None, "last_error_code": None, "last_error_message": "", "last_error_at": None,
     }
 
@@ -159,14 +198,49 @@ def items_mark_gone(queryset, *, now: datetime | None = None) -> int:
     return queryset.update(updated_at=now, **gone_fields(now))
 
 
-def item_mark_withdrawn(item: OrcidItem, *, now: datetime | None = None) -> None:
-    """We deleted it from the record (no longer eligible, or the researcher disconnected)."""
+def item_mark_deleting(item: OrcidItem, *, now: datetime | None = None) -> None:
+    """Before a DELETE: the item is in flight for deletion (saved and committed before the call),
+    so a crash or a lost answer leaves the DELETE remembered as the portal's own: a 404 after
+    it completes it (`withdrawn`), never taken for the researcher's deletion."""
+    item.in_flight = InFlight.DELETE
+    item.updated_at = _now(now)
+
+
+def item_mark_delete_undone(item: OrcidItem, *, now: datetime | None = None) -> None:
+    """A DELETE of ours in flight did not happen (its put-code is still on the record): the
+    item is as it was (on ORCID), for the plan to decide again."""
+    item.in_flight = InFlight.NONE
+    item.updated_at = _now(now)
+
+
+def withdrawn_fields(now: datetime) -> dict:
+    """The fields `item_mark_withdrawn` sets but `attempts` and the run (for conditional UPDATEs)."""
+    return {
+        "state": State.WITHDRAWN, "withdrawn_at": now, "content_hash": "", "attempted_hash": "",
+        "in_flight": InFlight.NONE, "last_error_status": None, "last_error_code": None,
+        "last_error_message": "", "last_error_at": None,
+    }
+
+
+def item_mark_withdrawn(
+    item: OrcidItem, *, now: datetime | None = None, run_id: int | None = None, counted: bool = True
+) -> None:
+    """We deleted it from the record (no longer eligible, or the researcher disconnected), or a
+    DELETE of ours in flight turned out done (`counted` False: by an earlier run)."""
+    now = _now(now)
     item.attempts += 1
-    item.state = State.WITHDRAWN
-    item.withdrawn_at = item.updated_at = _now(now)
-    item.content_hash = ""
-    item.attempted_hash = ""
-    item_clear_error(item)
+    if counted:
+        item_wrote(item, run_id, Action.DELETED)
+    for name, value in withdrawn_fields(now).items():
+        setattr(item, name, value)
+    item.updated_at = now
+
+
+def items_mark_withdrawn(queryset, *, now: datetime | None = None) -> int:
+    """`item_mark_withdrawn` (not counted) as one conditional UPDATE: the reconcile's finding
+    that a DELETE of ours in flight happened. Returns how many changed."""
+    now = _now(now)
+    return queryset.update(updated_at=now, **withdrawn_fields(now))
 
 
 def items_mark_retry(queryset, *, now: datetime | None = None) -> int:

@@ -9,7 +9,8 @@ putcodes.sync.load. tests/putcodes/test_plan.py is the table of every decision.
 The actions:
 - CREATE: POST it (works in bulk); UPDATE: PUT our current body over its put-code;
 - DELETE: it is on ORCID and may no longer be (un-approved, made private, removed);
-- RECONCILE: a POST's answer was lost; read the record first to learn whether it happened;
+- RECONCILE: a POST's answer was lost (or a DELETE's, for an item wanted again); read the
+  record first to learn whether it happened;
 - UNCHANGED: ORCID has what we would write (or the researcher's deletion stands);
 - SKIP, with a reason: something is owed but not now (unit paused, no usable connection,
   ORCID refused this very body, the record is locked/deactivated/deprecated);
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..models import OrcidItem
 
@@ -28,6 +29,7 @@ State = OrcidItem.State
 
 # Items that are on the ORCID record (their put-code is live) as far as the ledger knows.
 LIVE_STATES = (State.ON_ORCID, State.ERROR)
+IN_FLIGHT_DELETE = OrcidItem.InFlight.DELETE
 # ORCID's "insufficient scope": a new connection grants the scopes anew, so it lifts the refusal.
 INSUFFICIENT_SCOPE = 9038
 
@@ -82,7 +84,20 @@ class Action:
     reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+_PLAIN = {}
+
+
+def _act(verb: str) -> Action:
+    """The action `verb` without a reason (shared: they are many and all alike)."""
+    action = _PLAIN.get(verb)
+    if action is None:
+        action = _PLAIN[verb] = Action(verb)
+    return action
+
+
+# The inputs are plain slotted dataclasses, not frozen ones: a frozen one costs several times
+# more to build, and the planner builds two per item of every run (treat them as values).
+@dataclass(slots=True)
 class LedgerRow:
     """What the decision reads of an `OrcidItem`."""
 
@@ -94,12 +109,13 @@ class LedgerRow:
     last_error_code: int | None = None
     last_error_at: datetime | None = None
     deleted_on_orcid_at: datetime | None = None
+    in_flight: str = ""  # "delete": a DELETE of ours whose outcome is unknown
 
     @classmethod
     def of(cls, item) -> "LedgerRow":
         return cls(
             item.state, item.orcid, item.put_code, item.content_hash, item.attempted_hash,
-            item.last_error_code, item.last_error_at, item.deleted_on_orcid_at,
+            item.last_error_code, item.last_error_at, item.deleted_on_orcid_at, item.in_flight,
         )
 
     @property
@@ -107,7 +123,7 @@ class LedgerRow:
         return self.put_code is not None and self.state in LIVE_STATES
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ObjectFacts:
     """What the decision reads of the local object (a work, an employment, ...)."""
 
@@ -151,29 +167,33 @@ def _ledger_action(row: LedgerRow | None, obj: ObjectFacts | None, ctx: RecordCo
     are applied by `item_action`)."""
     if row is not None and row.orcid != ctx.orcid:
         # On another record, out of reach without its token: only a new write here is ours.
-        return Action(Verb.CREATE) if obj is not None and obj.eligible else Action(Verb.NOTHING)
+        return _act(Verb.CREATE) if obj is not None and obj.eligible else _act(Verb.NOTHING)
     if row is not None and row.state == State.OUTCOME_UNKNOWN:
-        return Action(Verb.RECONCILE)  # whatever happens next, first learn whether the POST happened
+        return _act(Verb.RECONCILE)  # whatever happens next, first learn whether the POST happened
+    if row is not None and row.in_flight == IN_FLIGHT_DELETE and row.live:
+        # A DELETE of ours whose outcome is unknown: still owed, it is sent again (a 404 completes
+        # it); wanted again, the record tells first whether it happened.
+        return _act(Verb.DELETE if obj is None or not obj.eligible else Verb.RECONCILE)
     if obj is None or not obj.eligible:
-        return Action(Verb.DELETE) if row is not None and row.live else Action(Verb.NOTHING)
+        return _act(Verb.DELETE) if row is not None and row.live else _act(Verb.NOTHING)
     if row is None or row.state in (State.PENDING, State.WITHDRAWN):
-        return Action(Verb.CREATE)
+        return _act(Verb.CREATE)
     return _written_action(row, obj, ctx)
 
 
 def _written_action(row: LedgerRow, obj: ObjectFacts, ctx: RecordContext) -> Action:
     """An eligible item that was written to this record before (on it, deleted, or refused)."""
     if row.state == State.ON_ORCID:
-        return Action(Verb.UNCHANGED if row.content_hash == obj.content_hash else Verb.UPDATE)
+        return _act(Verb.UNCHANGED if row.content_hash == obj.content_hash else Verb.UPDATE)
     if row.state == State.DELETED_ON_ORCID:
         approved_at, deleted_at = obj.approved_at, row.deleted_on_orcid_at
         if approved_at and deleted_at and approved_at > deleted_at:
-            return Action(Verb.CREATE)  # approved again after the researcher's deletion
-        return Action(Verb.UNCHANGED)  # the researcher's deletion stands
+            return _act(Verb.CREATE)  # approved again after the researcher's deletion
+        return _act(Verb.UNCHANGED)  # the researcher's deletion stands
     # ERROR
     if _error_blocks_retry(row, obj.content_hash, ctx):
-        return Action(Verb.SKIP, REASON_REFUSED)
-    return Action(Verb.UPDATE if row.live else Verb.CREATE)
+        return _act(Verb.SKIP, REASON_REFUSED)
+    return _act(Verb.UPDATE if row.live else Verb.CREATE)
 
 
 def item_action(
@@ -243,9 +263,9 @@ class Plan:
             self.skip_reasons[action.reason] = self.skip_reasons.get(action.reason, 0) + 1
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """One item as the planner sees it, with the objects the executor will need."""
+class Candidate(NamedTuple):
+    """One item as the planner sees it, with the objects the executor will need (the loader
+    yields plain tuples in this order)."""
 
     kind: Any
     obj: Any | None
@@ -258,15 +278,19 @@ class Candidate:
 def plan_build(candidates, ctx: RecordContext) -> Plan:
     """The plan of one researcher: every candidate's action, grouped for the executor."""
     plan = Plan()
-    for c in candidates:
-        action = item_action(row=c.row, obj=c.facts, unit_paused=c.unit_paused, ctx=ctx)
-        if action.verb == Verb.NOTHING:
+    for kind, obj, item, row, facts, unit_paused in candidates:
+        action = item_action(row=row, obj=facts, unit_paused=unit_paused, ctx=ctx)
+        verb = action.verb
+        if verb == Verb.NOTHING:
             continue
-        if action.verb == Verb.RECONCILE:
-            content_hash = c.row.attempted_hash
+        if verb == Verb.UNCHANGED:
+            plan.unchanged += 1  # most items of most runs: no Entry for them
+            continue
+        if verb == Verb.RECONCILE:
+            content_hash = row.attempted_hash
         else:
-            content_hash = c.facts.content_hash if c.facts is not None and c.facts.eligible else ""
-        plan.add(action, Entry(c.kind, c.obj, c.item, content_hash))
+            content_hash = facts.content_hash if facts is not None and facts.eligible else ""
+        plan.add(action, Entry(kind, obj, item, content_hash))
     return plan
 
 
