@@ -246,27 +246,26 @@ def _section_moves(unit, entries) -> dict[str, str]:
     return {local_id: section for local_id, section in current if wanted[local_id] != section}
 
 
-def _route(unit, batch, seen: dict, listed: dict) -> tuple[list, list, list]:
+def _route(unit, batch, seen: dict, protected: set) -> tuple[list, list, list]:
     """The batch split into (employment entries, affiliation entries, outcomes decided here:
-    unreadable rows, repeated local_ids, section moves). `seen` and `listed` grow."""
+    unreadable rows, repeated local_ids, section moves). `seen` ({is employment: {local_id:
+    line}}) and `protected` (local_ids only unreadable rows name) grow."""
     from units.importing import RowOutcome
 
     employments, affiliations, decided = [], [], []
     for entry in batch:
         if entry.data is None:
             if entry.local_id:  # a row that still names an item: a snapshot ends neither
-                listed[True].add(entry.local_id)
-                listed[False].add(entry.local_id)
+                protected.add(entry.local_id)
             decided.append(RowOutcome(entry.where, entry.number, entry.local_id, "rejected", entry.error))
             continue
-        key = (entry.data.section == "employment", entry.data.local_id)
-        if key in seen:
-            decided.append(RowOutcome(entry.where, entry.number, entry.data.local_id, "rejected",
-                                      f"local_id '{entry.data.local_id}' is also on line {seen[key]}"))
+        employment, local_id = entry.data.section == "employment", entry.data.local_id
+        if local_id in seen[employment]:
+            decided.append(RowOutcome(entry.where, entry.number, local_id, "rejected",
+                                      f"local_id '{local_id}' is also on line {seen[employment][local_id]}"))
             continue
-        seen[key] = entry.number
-        listed[key[0]].add(key[1])
-        (employments if key[0] else affiliations).append(entry)
+        seen[employment][local_id] = entry.number
+        (employments if employment else affiliations).append(entry)
     moves = _section_moves(unit, affiliations)
     for entry in [e for e in affiliations if e.data.local_id in moves]:
         affiliations.remove(entry)
@@ -296,11 +295,11 @@ def affiliations_import_stream(*, unit, stream, options=None, on_row=None, progr
     if not checked:
         file_check(stream, fmt="csv", limits=limits)
     records = read_csv(stream, required=REQUIRED_COLUMNS, expected=COLUMNS, limits=limits)
-    report, seen, listed = ImportReport(), {}, {True: set(), False: set()}
+    report, seen, protected = ImportReport(), {True: {}, False: {}}, set()
     plain = ImportOptions(snapshot=False)
     both = dataclasses.replace(AFFILIATIONS, parse_row=affiliation_parse_row)  # every section
     for batch in _batches(entries_parse(both, records, "csv"), batch_size):
-        employments, affiliations, outcomes = _route(unit, batch, seen, listed)
+        employments, affiliations, outcomes = _route(unit, batch, seen, protected)
         for kind, entries in ((EMPLOYMENT_ROWS, employments), (AFFILIATIONS, affiliations)):
             if entries:
                 part = import_run(kind=kind, unit=unit, entries=entries, options=plain, on_row=outcomes.append)
@@ -312,19 +311,33 @@ def affiliations_import_stream(*, unit, stream, options=None, on_row=None, progr
         if progress is not None:
             progress(len(batch))
     if options.snapshot:
-        _snapshot(unit=unit, listed=listed, report=report, options=options)
+        _snapshot(unit=unit, seen=seen, protected=protected, report=report, options=options)
     return report
 
 
-def _snapshot(*, unit, listed: dict, report, options) -> None:
+class _Listed:
+    """What a snapshot keeps: the local_ids the file lists for a kind, read from the import's
+    own bookkeeping (no second set of 100,000 ids). Empty only when the whole file is."""
+
+    def __init__(self, names: dict, protected: set, file_empty: bool) -> None:
+        self.names, self.protected, self.file_empty = names, protected, file_empty
+
+    def __contains__(self, local_id: str) -> bool:
+        return local_id in self.names or local_id in self.protected
+
+    def __bool__(self) -> bool:
+        return not self.file_empty
+
+
+def _snapshot(*, unit, seen: dict, protected: set, report, options) -> None:
     from units.importing import ImportReport
     from units.importing.snapshot import snapshot_apply
 
+    file_empty = not (seen[True] or seen[False] or protected)
     refusals = []
-    for kind, names in ((EMPLOYMENT_ROWS, listed[True]), (AFFILIATIONS, listed[False])):
+    for kind, names in ((EMPLOYMENT_ROWS, seen[True]), (AFFILIATIONS, seen[False])):
         part = ImportReport()
-        # An empty set would be "the file listed nothing": the guard counts the whole file.
-        snapshot_apply(kind=kind, unit=unit, listed=names or (listed[True] | listed[False]), report=part,
+        snapshot_apply(kind=kind, unit=unit, listed=_Listed(names, protected, file_empty), report=part,
                        delete=options.delete_missing, allow_mass_removal=options.allow_mass_removal)
         report.ended += part.ended
         report.removed += part.removed
