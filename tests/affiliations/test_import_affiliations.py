@@ -214,3 +214,9 @@ def test_withdrawing_a_units_items_marks_its_affiliations_and_employments(ada, t
     import_file(tmp_path, GOOD_ROWS)
     counts = unit_items_withdraw(unit=Unit.objects.get(code="registry"))
     assert counts["affiliations"] == 6 and counts["employments"] == 1
+
+
+def test_a_dry_run_reports_every_row_and_saves_nothing(ada, tmp_path):
+    output = import_file(tmp_path, GOOD_ROWS + BAD_ROWS, "--dry-run")
+    assert output.count("): created") == 7 and "line 13" in output and "Dry run: nothing was saved." in output
+    assert not Affiliation.objects.exists() and not Employment.objects.exists()
