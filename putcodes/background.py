@@ -42,10 +42,13 @@ _waiting: list[int] = []
 
 
 def run_state(run: SyncRun) -> str:
-    """CONTRACT §4's state of a run: queued (recorded, not started), running, finished, failed."""
+    """CONTRACT §4's state of a run: queued (recorded, not started), running, finished, failed
+    (could not proceed, or nothing could be written: outcome.note_says_blocked)."""
     if run.finished_at is None:
         return "queued" if run.researchers_total == 0 else "running"
-    return "finished" if run.status == SyncRun.Status.FINISHED else "failed"
+    if run.status == SyncRun.Status.FINISHED and not outcome.note_says_blocked(run.note):
+        return "finished"
+    return "failed"
 
 
 def researcher_latest_run(*, researcher) -> SyncRun | None:
@@ -142,8 +145,8 @@ def run_carry_out(*, run_id: int) -> SyncRun | None:
     researcher = run.researcher
     connection = connection_of(researcher)
     key = outcome.blocker_key(status=getattr(connection, "status", None), can_write=bool(connection and connection.can_write))
-    if key is not None:
-        return sync_run_finish(run=run, note=outcome.blocker_message(key), failed=True)
+    if key is not None:  # the researcher's connection or record: theirs to fix, no operator incident
+        return sync_run_finish(run=run, note=outcome.blocker_message(key))
     SyncRun.objects.filter(pk=run.pk).update(researchers_total=1)  # queued -> running
     units = [run.unit] if run.unit is not None else None
     before = dict(OrcidItem.objects.filter(researcher=researcher).values_list("pk", "put_code"))
@@ -163,15 +166,17 @@ def _close(run: SyncRun, researcher, before: dict, since, paused: int) -> SyncRu
     connection = connection_of(researcher)
     key = outcome.blocker_key(status=getattr(connection, "status", None), can_write=bool(connection and connection.can_write))
     changes = outcome.changes_since(researcher=researcher, put_codes_before=before, since=since)
-    unavailable = outcome.unavailable_since(researcher=researcher, since=since)
+    run.refresh_from_db()
+    unavailable = outcome.unavailable_in(run=run)
     if key is not None:  # ORCID refused the token or the record during the run
         note = outcome.blocker_message(key)
         if changes.any:
             done = outcome.outcome_words(changes=changes, unavailable={}, paused=0)
             note = f"{done} The rest could not be written: " + note.split(": ", 1)[-1]
-        return sync_run_finish(run=run, note=note, failed=not changes.any)
-    note = outcome.outcome_words(changes=changes, unavailable=unavailable, paused=paused)
-    return sync_run_finish(run=run, note=note, failed=bool(unavailable) and not changes.any)
+        return sync_run_finish(run=run, note=note)
+    note = outcome.outcome_words(changes=changes, unavailable=unavailable, paused=paused, failed=run.failed)
+    # ORCID down is the operators' concern too: FAILED (an incident) when nothing got through.
+    return sync_run_finish(run=run, note=note, failed=run.failed > 0 and not changes.any and not changes.refused)
 
 
 def run_data(run: SyncRun) -> dict:

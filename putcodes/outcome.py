@@ -20,6 +20,7 @@ NOUNS = {
     "membership": ("membership", "memberships"),
     "service": ("service activity", "service activities"),
     "funding": ("funding item", "funding items"),
+    "item": ("item", "items"),
 }
 KIND_ORDER = list(NOUNS)
 
@@ -109,8 +110,22 @@ def blocker_message(key: str) -> str:
     return BLOCKERS[key]
 
 
-def outcome_words(*, changes: Changes, unavailable: dict[str, int], paused: int) -> str:
-    """The sentence shown after a sync that could run: what changed, what waits and why."""
+BLOCKED_OPENINGS = ("Nothing could be written", "Nothing was sent")
+
+
+def note_says_blocked(note: str) -> bool:
+    """A run closed as finished whose note says nothing could be written (the researcher's
+    connection or record, not the portal: no operator incident, yet the researcher reads
+    "failed")."""
+    return note.startswith(BLOCKED_OPENINGS)
+
+
+def outcome_words(*, changes: Changes, unavailable: dict[str, int], paused: int, failed: int = 0) -> str:
+    """The sentence shown after a sync that could run: what changed, what waits and why.
+    `failed`: the run's failed items; those neither refused nor unavailable are "items"."""
+    unexplained = failed - sum(changes.refused.values()) - sum(unavailable.values())
+    if unexplained > 0:
+        unavailable = {**unavailable, "item": unavailable.get("item", 0) + unexplained}
     sentences = []
     for verb, per_kind in (("added to", changes.added), ("updated on", changes.updated), ("removed from", changes.removed)):
         if per_kind:
@@ -151,16 +166,15 @@ def changes_since(*, researcher, put_codes_before: dict[int, int | None], since)
     return changes
 
 
-def unavailable_since(*, researcher, since) -> dict[str, int]:
-    """Per kind, items still owed whose last try since `since` met ORCID down (5xx, no answer)."""
+def unavailable_in(*, run) -> dict[str, int]:
+    """Per kind, the items of `run` that met ORCID down (a 5xx or no answer, after the retries):
+    from the run's errors; failed items without such an error count as "item"."""
     from django.db.models import Q
 
-    from .models import OrcidItem
+    from .models import SyncError
 
+    errors = SyncError.objects.filter(run=run).filter(Q(status__isnull=True) | Q(status__gte=500))
     per_kind: dict[str, int] = {}
-    rows = OrcidItem.objects.filter(researcher=researcher, last_error_at__gte=since).exclude(
-        state__in=[OrcidItem.State.ON_ORCID, OrcidItem.State.WITHDRAWN, OrcidItem.State.ERROR]
-    ).filter(Q(last_error_status__isnull=True) | Q(last_error_status__gte=500))
-    for kind in rows.values_list("kind", flat=True):
-        per_kind[kind] = per_kind.get(kind, 0) + 1
+    for kind in set(errors.exclude(item=None).values_list("item_id", "item__kind")):
+        per_kind[kind[1]] = per_kind.get(kind[1], 0) + 1
     return per_kind
