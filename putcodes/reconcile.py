@@ -3,7 +3,9 @@ researcher did there (the webhook's work, and the periodic fallback for missed c
 
 - An item the ledger has on ORCID whose put-code is no longer on the record was deleted by
   the researcher: it becomes `deleted_on_orcid` and the sync does not write it again unless
-  the researcher approves it again after that (putcodes.sync.plan).
+  the researcher approves it again after that (putcodes.sync.plan). Unless a DELETE of ours was
+  in flight for it (`in_flight="delete"`, left by a crash or a lost answer): then it is
+  `withdrawn`, the portal's own deletion, written again when it is eligible again.
 - The visibility ORCID reports is recorded on each item (the researcher may hide an item
   without deleting it; it is theirs to do, and the portal only shows it).
 - The curation page's cached copy of the record ("already on your ORCID record") is dropped,
@@ -32,7 +34,7 @@ from orcid_client.errors import RecordUnusable, TokenRevoked
 
 from .kinds import kind_get
 from .models import OrcidItem
-from .sync.ledger import items_mark_gone
+from .sync.ledger import items_mark_gone, items_mark_withdrawn
 
 logger = logging.getLogger("putcodes.reconcile")
 
@@ -87,7 +89,7 @@ def researcher_reconcile(*, researcher, client=None) -> ReconcileResult:
     # The ledger first, then ORCID (see the module's docstring).
     snapshot = list(
         OrcidItem.objects.filter(researcher=researcher, orcid=orcid, state__in=LIVE_STATES, put_code__isnull=False)
-        .values("pk", "kind", "put_code", "state", "visibility")
+        .values("pk", "kind", "put_code", "state", "visibility", "in_flight")
     )
     kinds = sorted({row["kind"] for row in snapshot})
     if not kinds:
@@ -138,9 +140,12 @@ def _ledger_update(snapshot: list[dict], on_orcid: dict[str, dict[int, str]], re
     for row in snapshot:
         visibility = on_orcid[row["kind"]].get(row["put_code"])
         same_row = Q(pk=row["pk"], state=row["state"], put_code=row["put_code"])
-        if visibility is None:
+        if visibility is None and row["in_flight"] == OrcidItem.InFlight.DELETE:
+            # A DELETE of ours whose answer was lost (a crash): it happened; ours, not the researcher's.
+            items_mark_withdrawn(OrcidItem.objects.filter(same_row, in_flight=row["in_flight"]), now=now)
+        elif visibility is None:
             # As the sync records a 404 (putcodes.services): nothing known is on ORCID any more.
-            if items_mark_gone(OrcidItem.objects.filter(same_row), now=now):
+            if items_mark_gone(OrcidItem.objects.filter(same_row, in_flight=row["in_flight"]), now=now):
                 result.deleted_on_orcid.append(row["pk"])
         elif visibility and visibility != row["visibility"]:
             updated = OrcidItem.objects.filter(same_row).update(visibility=visibility, updated_at=now)

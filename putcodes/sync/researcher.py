@@ -35,6 +35,7 @@ def researcher_sync(
     *,
     researcher,
     run: SyncRun | None = None,
+    run_id: int | None = None,
     unit=None,
     units: Sequence[Any] | None = None,
     client=None,
@@ -49,13 +50,16 @@ def researcher_sync(
     a read) or a database write. Otherwise takes the record's lock (another writer holding it:
     everything owed counts as skipped, that writer does it), plans again under the lock and
     writes. `unit`/`units` limit it to those units' items (an admin sees only their units).
-    Adds its counts (and, with its own client, its call counts) to `run`.
+    Adds its counts (and, with its own client, its call counts) to `run`; the rows it writes
+    name `run_id` (default: `run`'s), from which the run's totals are counted.
 
     Never raises for ORCID's answers (they are recorded on the items); raises for database
     or programming errors.
     """
     if unit is not None:
         units = [unit]
+    if run_id is None and run is not None:
+        run_id = run.pk
     counts = SyncCounts()
     if connection is None or plan is None:
         connection = connection_of(researcher)
@@ -78,7 +82,9 @@ def researcher_sync(
             counts.add_plan_without_calls(plan)
         else:
             # After a probe the plan is made again under the lock (the record is active now).
-            _sync_locked(researcher, connection, client, counts, units, plan, None if probe else planned_at, lock_wait)
+            _sync_locked(
+                researcher, connection, client, counts, units, plan, None if probe else planned_at, lock_wait, run_id
+            )
     finally:
         if own_client:
             run_add_stats(run, client)
@@ -97,7 +103,7 @@ def _record_probe(connection, client) -> bool:
     return connection_record_probe(connection=connection, call=lambda token: kind.read(client, connection.orcid, token))
 
 
-def _sync_locked(researcher, connection, client, counts, units, plan, planned_at, lock_wait) -> None:
+def _sync_locked(researcher, connection, client, counts, units, plan, planned_at, lock_wait, run_id=None) -> None:
     with orcid_record_lock(connection.orcid, wait=lock_wait) as taken:
         if not taken:
             logger.info("ORCID record %s is being written by another worker; skipped", connection.orcid)
@@ -113,7 +119,9 @@ def _sync_locked(researcher, connection, client, counts, units, plan, planned_at
         )
         if not fresh:
             plan = researcher_plan(researcher=researcher, orcid=connection.orcid, units=units, connection=connection)
-        ResearcherSync(researcher=researcher, connection=connection, client=client, counts=counts, units=units).run(plan)
+        ResearcherSync(
+            researcher=researcher, connection=connection, client=client, counts=counts, units=units, run_id=run_id
+        ).run(plan)
 
 
 def researcher_withdraw_items(*, researcher, client=None) -> int:

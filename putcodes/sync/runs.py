@@ -22,6 +22,7 @@ from .counts import SyncCounts, failure_note
 from .load import researchers_plans
 from .plan import plan_has_calls
 from .policy import record_probe_due
+from .reaper import RunHeartbeat, run_ledger_totals, sync_runs_reap
 from .researcher import researcher_sync
 from .totals import RunTotals, run_add_stats
 
@@ -38,15 +39,20 @@ def sync_run_start(
     """Record the start of a run. `triggered_by` says who or what (a username, "beat")."""
     if trigger is None:
         trigger = SyncRun.Trigger.SCHEDULE if triggered_by in ("beat", "schedule") else SyncRun.Trigger.COMMAND
-    return SyncRun.objects.create(trigger=trigger, triggered_by=triggered_by[:200], unit=unit, researcher=researcher)
+    sync_runs_reap()  # runs of dead processes are closed (and counted) before this one writes
+    return SyncRun.objects.create(
+        trigger=trigger, triggered_by=triggered_by[:200], unit=unit, researcher=researcher, heartbeat_at=timezone.now(),
+    )
 
 
 def sync_run_finish(*, run: SyncRun, note: str = "", failed: bool = False) -> SyncRun:
-    """Close the run (end time, status) and return it fresh from the database."""
+    """Close the run (end time, status, its created/updated/deleted counted from the ledger)
+    and return it fresh from the database."""
     closed = SyncRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(
         finished_at=timezone.now(),
         status=SyncRun.Status.FAILED if failed else SyncRun.Status.FINISHED,
         note=note[:2000],
+        **run_ledger_totals(run.pk),
     )
     run.refresh_from_db()
     if closed:  # once per run, by whichever process closed it (operations' alerts listen)
@@ -58,7 +64,7 @@ def sync_run_researcher_done(*, run_id: int) -> None:
     """After a researcher task of a fanned-out run: the last one closes the run."""
     closed = SyncRun.objects.filter(
         pk=run_id, finished_at__isnull=True, researchers_done__gte=F("researchers_total")
-    ).update(finished_at=timezone.now(), status=SyncRun.Status.FINISHED)
+    ).update(finished_at=timezone.now(), status=SyncRun.Status.FINISHED, **run_ledger_totals(run_id))
     if closed:
         signals.sync_run_finished.send(sender=SyncRun, run=SyncRun.objects.get(pk=run_id))
 
@@ -95,7 +101,8 @@ def sync_run_execute(
     sequential = workers == 1 or len(researcher_ids) <= 1 or db_connection.in_atomic_block
     fan_out = _FanOut(run, units, client, workers, sequential, len(researcher_ids), progress)
     try:
-        fan_out.run(researcher_ids)
+        with RunHeartbeat(run):  # the reaper closes the run as interrupted if this process dies
+            fan_out.run(researcher_ids)
     finally:
         fan_out.totals.flush()
         run_add_stats(run, client)
@@ -108,6 +115,7 @@ class _FanOut:
 
     def __init__(self, run, units, client, workers: int, sequential: bool, total: int, progress) -> None:
         self.units, self.client, self.workers, self.sequential = units, client, workers, sequential
+        self.run_id = run.pk
         self.totals = RunTotals(run)
         self.total, self.done, self.progress = total, 0, progress
         self.pending: set = set()
@@ -124,7 +132,7 @@ class _FanOut:
             if researcher is not None:
                 # Under the record's lock, the plan is checked (or made again) before writing.
                 counts = researcher_sync(
-                    researcher=researcher, run=None, units=self.units, client=self.client,
+                    researcher=researcher, run=None, run_id=self.run_id, units=self.units, client=self.client,
                     connection=connection, plan=plan, planned_at=planned_at,
                 )
             self.totals.add(counts)

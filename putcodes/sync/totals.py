@@ -8,6 +8,7 @@ import time
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from ..models import SyncError, SyncRun
 from .counts import SyncCounts
@@ -29,7 +30,8 @@ def run_add(run: SyncRun | None, counts: SyncCounts, *, researcher_done: bool = 
         updates["error_count"] = F("error_count") + len(errors)
     with transaction.atomic():
         if updates:
-            SyncRun.objects.filter(pk=run.pk).update(**updates)
+            # A sign of life too (putcodes.sync.reaper): a fanned-out run lives by its tasks.
+            SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now(), **updates)
         if errors:
             already = SyncRun.objects.filter(pk=run.pk).values_list("error_count", flat=True).first() or 0
             room = max(0, MAX_ERRORS_PER_RUN - (already - len(errors)))
