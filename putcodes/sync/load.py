@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ..kinds import KINDS
 from ..models import OrcidItem
-from .plan import Candidate, LedgerRow, ObjectFacts, Plan, RecordContext, RecordState, connection_mode, plan_build
+from .plan import LedgerRow, ObjectFacts, Plan, RecordContext, RecordState, connection_mode, plan_build
 
 # Connection statuses that say the record itself is unusable (issue 12's record states).
 _RECORD_STATES = {RecordState.LOCKED, RecordState.DEACTIVATED, RecordState.DEPRECATED}
@@ -75,10 +75,11 @@ def _candidates(data: dict[str, tuple[list, list]]):
         for obj in objects:
             item = by_obj.pop(obj.pk, None)
             row = LedgerRow.of(item) if item is not None else None
-            yield Candidate(kind, obj, item, row, _facts(kind, obj), bool(obj.unit.paused))
+            # A plain tuple in `Candidate`'s order: built for every item of every run.
+            yield kind, obj, item, row, _facts(kind, obj), bool(obj.unit.paused)
         # Items whose local object is gone (deleted outright) or moved to another researcher.
         for item in orphans + list(by_obj.values()):
-            yield Candidate(kind, None, item, LedgerRow.of(item), None, bool(item.unit.paused))
+            yield kind, None, item, LedgerRow.of(item), None, bool(item.unit.paused)
 
 
 def researcher_plan(*, researcher, orcid: str, units: Sequence[Any] | None = None, connection=None) -> Plan:

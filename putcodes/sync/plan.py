@@ -192,7 +192,7 @@ def _written_action(row: LedgerRow, obj: ObjectFacts, ctx: RecordContext) -> Act
         return _act(Verb.UNCHANGED)  # the researcher's deletion stands
     # ERROR
     if _error_blocks_retry(row, obj.content_hash, ctx):
-        return _act(Verb.SKIP, REASON_REFUSED)
+        return Action(Verb.SKIP, REASON_REFUSED)
     return _act(Verb.UPDATE if row.live else Verb.CREATE)
 
 
