@@ -12,6 +12,7 @@ from orcid_simulator.http import bearer
 from orcid_simulator.schema import NS
 from orcid_simulator.sections import SECTIONS
 from orcid_simulator.state import Client, Item, Token
+from orcid_simulator.state.items import unchanged_foreign_work
 from orcid_simulator.validation import check_work
 from orcid_simulator.validation_orgs import check_affiliation, check_funding
 
@@ -78,9 +79,9 @@ class ActivityRoutes:
                                              "clientName": client.name})
             code = self._put_code(put_code)
             existing = self.sim.item(orcid=orcid, kind=kind, put_code=code)
-            if existing.source_client_id != client.client_id:
-                # WorkManagerImpl.updateWork looks at the source before validating.
-                self.sim.update_item(orcid=orcid, kind=kind, put_code=code, body=element, client=client)
+            forbidden = unchanged_foreign_work(existing, element, client.client_id)
+            if forbidden is not None:
+                raise forbidden
             self._check(kind, element, fmt, create=False, original=existing.visibility)
             item = self.sim.update_item(orcid=orcid, kind=kind, put_code=code, body=element, client=client)
             return self._answer(request, rendering.item_element(item), root)

@@ -103,11 +103,13 @@ class ItemsState:
         with self.lock:
             record = self.record(orcid)
             item = self.item(orcid=orcid, kind=kind, put_code=put_code)
-            if item.source_client_id != client.client_id:
-                raise wrong_source_error(item, body)
+            # updateWork / updateAffiliation / updateFunding: duplicates first, then the source
+            # (checkSourceAndThrow: WrongSourceException 403 9010, "work" whatever the kind).
             duplicate = self._duplicate_of(record, kind, client.client_id, body, ignore=put_code)
             if duplicate is not None:
                 raise ApiError(9021, params={"putCode": str(duplicate.put_code), "clientName": client.name})
+            if item.source_client_id != client.client_id:
+                raise ApiError(9010, params={"activity": "work"})
             item.body = strip_server_fields(copy.deepcopy(body))
             item.modified = _now()
             record.modified = item.modified
@@ -164,15 +166,16 @@ class ItemsState:
 
 
 
-def wrong_source_error(item: Item, body: etree._Element) -> ApiError:
-    """A PUT of another source's item. WorkManagerImpl.updateWork compares the incoming work with
-    the stored one first: unchanged, it answers OrcidForbiddenException (403 9014) carrying 9010's
-    text; changed, checkSourceAndThrow answers WrongSourceException (403 9010). ORCID names the
-    activity "work" whatever its kind (OrcidSecurityManagerImpl.checkSourceAndThrow)."""
-    if item.kind == "work" and _canonical(strip_server_fields(copy.deepcopy(body))) == _canonical(item.body):
-        return ApiError(9014, detail="403 Forbidden: You are not the source of the work, so you are not allowed to "
-                                     "update it.")
-    return ApiError(9010, params={"activity": "work"})
+def unchanged_foreign_work(item: Item, body: etree._Element, client_id: str) -> ApiError | None:
+    """WorkManagerImpl.updateWork compares the incoming work with the stored one before anything
+    else: unchanged and sent by another source, it is OrcidForbiddenException (403 9014) carrying
+    9010's text. (Affiliations and fundings have no such step.)"""
+    if item.kind != "work" or item.source_client_id == client_id:
+        return None
+    if _canonical(strip_server_fields(copy.deepcopy(body))) != _canonical(item.body):
+        return None
+    return ApiError(9014, detail="403 Forbidden: You are not the source of the work, so you are not allowed to "
+                                 "update it.")
 
 
 def _canonical(element: etree._Element) -> bytes:

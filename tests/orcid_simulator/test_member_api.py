@@ -166,6 +166,17 @@ def test_an_unchanged_put_of_another_clients_work_is_9014(orcid_simulator, api: 
         "not the source of the work, so you are not allowed to update it.")
 
 
+def test_a_put_to_another_clients_item_is_validated_before_its_source_is_checked(orcid_simulator, api: Api):
+    """updateWork/updateFunding/updateAffiliation: validation, then duplicates, then the source."""
+    theirs = orcid_simulator.add_item(api.orcid, kind="work", body=work_json("10.5555/theirs"))["put_code"]
+    body = api.call("GET", f"work/{theirs}").json()
+    body["title"]["title"]["value"] = ""
+    assert error_code(api.call("PUT", f"work/{theirs}", body)) == 9022
+    api.put_code_of(api.post_work(work_json("10.5555/mine")))
+    body = work_json("10.5555/mine", **{"put-code": theirs})
+    assert error_code(api.call("PUT", f"work/{theirs}", body)) == 9021
+
+
 def test_json_that_breaks_the_schema_is_9047_and_xml_9001(api: Api):
     """JSONInputValidator checks JSON against the XSD (InvalidJSONException, 9047); XML fails
     JAXB's unmarshalling (9001)."""
