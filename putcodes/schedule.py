@@ -62,9 +62,25 @@ def reconcile_schedule_seed(*, using: str = "default") -> bool:
     return True
 
 
+# Runs whose process died are closed as interrupted (putcodes.sync.reaper); each run's start
+# checks too, this entry closes them when no run starts for a while.
+REAP_ENTRY_NAME = "Close sync runs whose process died"
+
+
+def reap_schedule_seed(*, using: str = "default") -> bool:
+    from .tasks import SYNC_RUNS_REAP_TASK
+
+    return schedule_entry_seed(
+        name=REAP_ENTRY_NAME, task=SYNC_RUNS_REAP_TASK, minutes=5, using=using,
+        description="Closes as interrupted the sync runs whose process died (no heartbeat, or a dead "
+        "process of this machine); their counts come from the ledger.",
+    )
+
+
 def _post_migrate(sender, using="default", **kwargs) -> None:
     sync_schedule_seed(using=using)
     reconcile_schedule_seed(using=using)
+    reap_schedule_seed(using=using)
 
 
 def schedule_entry_seed(*, name: str, task: str, minutes: float, description: str, using: str = "default") -> bool:

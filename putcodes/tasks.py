@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 SYNC_ALL_TASK = "putcodes.sync_all"
 SYNC_RUN_TASK = "putcodes.sync_run"
 SYNC_RESEARCHER_TASK = "putcodes.sync_researcher"
+SYNC_RUNS_REAP_TASK = "putcodes.sync_runs_reap"
 
 
 @shared_task(name=SYNC_ALL_TASK, acks_late=True, ignore_result=True)
@@ -82,3 +83,11 @@ def researcher_sync_now_task(run_id: int) -> None:
     from .background import run_carry_out
 
     run_carry_out(run_id=run_id)
+
+
+@shared_task(name=SYNC_RUNS_REAP_TASK, ignore_result=True)
+def sync_runs_reap_task() -> int:
+    """Close as interrupted the runs whose process died (putcodes.sync.reaper). Returns how many."""
+    from .sync.reaper import sync_runs_reap
+
+    return len(sync_runs_reap())
