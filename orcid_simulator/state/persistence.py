@@ -23,6 +23,7 @@ class PersistenceState:
                 "next_put_code": self.next_put_code,
                 "default_rate": self.default_rate,
                 "default_burst": self.default_burst,
+                "organizations": sorted(self.organizations),
                 "clients": [
                     {**c.public(), "secret": c.secret} for c in self.clients.values()
                 ],
@@ -52,6 +53,7 @@ class PersistenceState:
         data = json.loads(Path(path).read_text())
         with self.lock:
             self.next_put_code = data.get("next_put_code", self.next_put_code)
+            self.organizations |= {(source, identifier) for source, identifier in data.get("organizations", [])}
             saved_default = (data.get("default_rate"), data.get("default_burst"))
             for c in data.get("clients", []):
                 # A client on the saved run's default limit takes this run's (--rate/--burst);

@@ -94,6 +94,27 @@ def test_the_state_file_keeps_records_across_restarts(tmp_path):
         assert requests.get(f"{sim.url}/v3.0/{fresh['orcid']}/works", headers=headers, timeout=30).status_code == 200
 
 
+def test_the_state_file_keeps_record_states_fundings_notifications_and_organisations(tmp_path):
+    from tests.orcid_simulator.conftest import funding_json
+
+    state = tmp_path / "simulator.json"
+    with running_simulator(state_file=str(state)) as sim:
+        record = sim.control.create_record(name="Persistent")
+        sim.control.add_organization("ROR", "https://ror.org/04fa4r544")
+        headers = {"Authorization": f"Bearer {record['access_token']}", "Content-Type": "application/json"}
+        posted = requests.post(f"{sim.url}/v3.0/{record['orcid']}/funding", json=funding_json(), headers=headers,
+                               timeout=30)
+        assert posted.status_code == 201, posted.text
+        sim.control.set_record_state(record["orcid"], "deactivated")
+    with running_simulator(state_file=str(state)) as sim:
+        view = sim.control.record(record["orcid"])
+        assert view["state"] == "deactivated" and view["sections"]["funding"] == 1
+        assert {"source": "ROR", "identifier": "04fa4r544"} in sim.control.organizations()
+        headers = {"Authorization": f"Bearer {record['access_token']}", "Accept": "application/json"}
+        # The tokens ORCID disabled stay disabled.
+        assert requests.get(f"{sim.url}/v3.0/{record['orcid']}/fundings", headers=headers, timeout=30).status_code == 401
+
+
 def test_a_refused_record_call_leaves_no_record_behind(orcid_simulator):
     before = orcid_simulator.records()
     response = requests.post(f"{orcid_simulator.url}/_simulator/records", json={"client_id": "APP-NOSUCHCLIENT01"},
