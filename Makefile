@@ -40,7 +40,14 @@ lint: install-dev
 	$(VENV)/bin/lint-imports
 	$(PY) scripts/check_sizes.py
 
+# axe-core (package.json, pinned in package-lock.json) for the accessibility browser tests;
+# without npm those tests skip and say why.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $@; \
+	else echo "npm not found: the accessibility (axe) browser tests will skip"; fi
+
 test: install-dev lint
+	@$(MAKE) --no-print-directory node_modules/.installed
 	@sh scripts/services.sh > $(VENV)/services.env
 	@cat $(VENV)/services.env
 	@set -a; . ./$(VENV)/services.env; set +a; \
