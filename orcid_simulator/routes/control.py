@@ -27,8 +27,8 @@ class ControlRoutes:
     def on_ctl_records(self, request, context):
         if request.method == "GET":
             with self.sim.lock:
-                return json_response([{"orcid": r.orcid, "name": r.name, "items": len(r.items)}
-                              for r in self.sim.records.values()])
+                return json_response([{"orcid": r.orcid, "name": r.name, "items": len(r.items), "state": r.state}
+                                      for r in self.sim.records.values()])
         data = json_body(request)
         client_id = data.get("client_id") or self.sim.demo_client_id
         if client_id not in self.sim.clients:
@@ -43,8 +43,8 @@ class ControlRoutes:
         token = self.sim.issue_token_for_record(orcid=record.orcid, client_id=client_id,
                                                 scopes=data.get("scopes") or DEFAULT_SCOPES)
         return json_response({"orcid": record.orcid, "name": record.name, "access_token": token.access_token,
-                      "refresh_token": token.refresh_token, "scope": token.scope_string(),
-                      "client_id": client_id, "expires_in": int(token.expires_at - time.time())}, 201)
+                              "refresh_token": token.refresh_token, "scope": token.scope_string(),
+                              "client_id": client_id, "expires_in": int(token.expires_at - time.time())}, 201)
 
     def on_ctl_record(self, request, context, orcid):
         try:
@@ -88,7 +88,7 @@ class ControlRoutes:
         except ApiError as error:
             return json_response(error.body(), error.status)
         return json_response({"put_code": item.put_code, "kind": kind, "source_client_id": client.client_id,
-                      "source_name": item.source_name, "visibility": item.visibility}, 201)
+                              "source_name": item.source_name, "visibility": item.visibility}, 201)
 
     def on_ctl_item(self, request, context, orcid, put_code):
         try:
@@ -123,8 +123,8 @@ class ControlRoutes:
                                                     DEFAULT_SCOPES)
         except (ApiError, KeyError) as exc:
             return json_response({"error": str(exc)}, 404)
-        return json_response({"orcid": orcid, "access_token": token.access_token, "refresh_token": token.refresh_token,
-                      "scope": token.scope_string()}, 201)
+        return json_response({"orcid": orcid, "access_token": token.access_token,
+                              "refresh_token": token.refresh_token, "scope": token.scope_string()}, 201)
 
     def on_ctl_token_expire(self, request, context):
         data = json_body(request)

@@ -76,14 +76,14 @@ class OAuthRoutes:
         state = params.get("state")
         if params.get("response_type", "code") != "code":
             return redirect(redirect_uri, {"error": "unsupported_response_type",
-                                            "error_description": "Unsupported response types: "
-                                                                 f"[{params.get('response_type')}]",
-                                            "state": state})
+                                           "error_description": "Unsupported response types: "
+                                                                f"[{params.get('response_type')}]",
+                                           "state": state})
         try:
             scopes = self.sim.parse_scopes(params.get("scope", "/authenticate"), USER_SCOPES)
         except OAuthError as error:
             return redirect(redirect_uri, {"error": error.error, "error_description": error.description,
-                                            "state": state})
+                                           "state": state})
         if request.method == "GET":
             with self.sim.lock:
                 records = [(r.orcid, r.name) for r in self.sim.records.values()]
@@ -91,7 +91,7 @@ class OAuthRoutes:
         action = request.form.get("action")
         if action != "authorize":
             return redirect(redirect_uri, {"error": "access_denied",
-                                            "error_description": "User denied access", "state": state})
+                                           "error_description": "User denied access", "state": state})
         if request.form.get("account") == "existing" or (request.form.get("orcid") and
                                                           request.form.get("account") != "new"):
             orcid = request.form.get("orcid", "")
