@@ -154,3 +154,12 @@ def test_line_ends_of_any_spreadsheet_are_lines_and_a_bad_row_is_named_by_its_li
         output = run("import_employments", path, "hr")
         assert "line 3 (E2): rejected: start_date" in output
     assert set(Employment.objects.values_list("local_id", flat=True)) == {"E1", "E3"}
+
+
+def test_a_character_cut_short_at_the_end_of_the_file_refuses_it_before_any_row(tmp_path):
+    HrUnitFactory()
+    path = tmp_path / "hr.csv"
+    path.write_bytes((HR_HEADER + hr_row(1) + "p2,E2,Caf").encode() + "é".encode()[:1])
+    with pytest.raises(CommandError, match=r"not UTF-8 text \(line 3\); nothing was imported"):
+        run("import_employments", path, "hr")
+    assert Employment.objects.count() == 0

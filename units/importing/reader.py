@@ -118,6 +118,10 @@ def _csv_check(stream: IO[bytes], limits: ImportLimits) -> int:
                 position = offset + 1
         newlines += _line_ends(chunk)
         last = chunk[-1:]
+    try:
+        decoder.decode(b"", final=True)  # a character cut short by the end of the file
+    except UnicodeDecodeError:
+        bad_lines.append(newlines + 1)
     if bad_lines:
         shown = ", ".join(f"{n:,}" for n in dict.fromkeys(bad_lines))
         raise ImportFileError(
