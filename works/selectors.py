@@ -44,13 +44,15 @@ class WorkStatus:
     DELETED_ON_ORCID = "deleted_on_orcid"
     ERROR = "error"
 
+    # One vocabulary on every researcher's page (issue 14): the choice is "Add to my ORCID
+    # record" / "Keep off my ORCID record"; the states say where the work is, in plain words.
     LABELS = {
-        NOT_ELIGIBLE: "Not eligible",
-        AWAITING_APPROVAL: "Awaiting your choice",
-        REJECTED: "Not for ORCID (your choice)",
-        PENDING: "Approved, waiting to be written",
-        ON_ORCID: "On ORCID",
-        DELETED_ON_ORCID: "Deleted by you on ORCID",
+        NOT_ELIGIBLE: "Cannot be added yet",
+        AWAITING_APPROVAL: "Waiting for your choice",
+        REJECTED: "Kept off your ORCID record",
+        PENDING: "Will be added at the next sync",
+        ON_ORCID: "On your ORCID record",
+        DELETED_ON_ORCID: "You deleted it on ORCID",
         ERROR: "ORCID refused it",
     }
     ALL = list(LABELS)
@@ -132,6 +134,16 @@ def work_status_counts(*, researcher, search: str = "") -> dict[str, int]:
     aggregates = {status: Count("id", filter=status_q(status)) for status in WorkStatus.ALL}
     counts = qs.aggregate(total=Count("id"), **aggregates)
     return counts
+
+
+def work_status_counts_of(works: QuerySet[Work]) -> dict[str, int]:
+    """For a choice about all of `works`: how many, how many are on ORCID now (a "keep off"
+    removes them) and how many could be written (an "add" writes them). One query."""
+    return works.order_by().aggregate(
+        total=Count("id"),
+        on_orcid=Count("id", filter=Q(orcid_item__state=_ITEM_ON_ORCID)),
+        writable=Count("id", filter=works_data_ok_q()),
+    )
 
 
 def items_for_works(work_ids: list[int]) -> dict:

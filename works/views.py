@@ -69,22 +69,26 @@ def works_page(request):
 
 
 def _works_choose(request):
-    """Approve or reject: one work (its own button) or the selected ones, or all that match."""
+    """Add or keep off: one work (its own button) or the ticked ones, or all that match the
+    filter, the last only after a confirmation page that says how many and what ORCID will see."""
     researcher = request.user
     action = request.POST.get("action", "")
     one = request.POST.get("approve_one") or request.POST.get("reject_one")
     if one:
         action = "approve" if request.POST.get("approve_one") else "reject"
     if action not in {"approve", "reject"}:
-        messages.error(request, "Choose whether to approve or reject the works.")
+        messages.error(request, "Choose whether to add the works to your ORCID record or keep them off it.")
         return _back(request)
     approved = action == "approve"
     status, search = _filters(request.POST)
+    every = not one and request.POST.get("scope") == "all"
     if one:
         ids = [one]
-    elif request.POST.get("scope") == "all":
-        ids = list(selectors.works_for_researcher(researcher=researcher, status=status, search=search)
-                  .values_list("id", flat=True))
+    elif every:
+        chosen = selectors.works_for_researcher(researcher=researcher, status=status, search=search)
+        if request.POST.get("confirmed") != "yes":
+            return _confirm_all(request, chosen, approved=approved, status=status, search=search)
+        ids = list(chosen.values_list("id", flat=True))
     else:
         ids = request.POST.getlist("work")
     try:
@@ -93,16 +97,38 @@ def _works_choose(request):
         messages.error(request, "Some of the selected works are not valid.")
         return _back(request)
     if not work_ids:
-        messages.warning(request, "Select at least one work first.")
+        messages.warning(request, "Tick at least one work first.")
         return _back(request)
     changed = services.works_set_approval(researcher=researcher, work_ids=work_ids, approved=approved, by=researcher)
-    if approved:
-        messages.success(request, f"Approved {changed} work(s). Eligible works are written to your ORCID record "
-                                  "at the next sync.")
-    else:
-        messages.success(request, f"{changed} work(s) will be kept off your ORCID record (and removed if this "
-                                  "portal put them there).")
+    messages.success(request, _choice_message(changed, approved))
     return _back(request)
+
+
+def _works_count(count: int) -> str:
+    return f"{count:,} work{'' if count == 1 else 's'}"
+
+
+def _choice_message(changed: int, approved: bool) -> str:
+    if approved:
+        return (f"{_works_count(changed)} will be added to your ORCID record at the next sync (those that can be: "
+                "public, with an identifier ORCID accepts).")
+    return f"{_works_count(changed)} will be kept off your ORCID record (and removed if this portal added them)."
+
+
+def _confirm_all(request, chosen, *, approved: bool, status: str, search: str):
+    """The confirmation step of a choice about all the matching works (works without JavaScript)."""
+    counts = selectors.work_status_counts_of(chosen)
+    return render(request, "works/confirm_all.html", {
+        "approved": approved,
+        "action": "approve" if approved else "reject",
+        "count": counts["total"],
+        "on_orcid": counts["on_orcid"],
+        "eligible": counts["writable"],
+        "status": status,
+        "status_label": selectors.WorkStatus.LABELS.get(status, ""),
+        "search": search,
+        "page_number": request.POST.get("page", ""),
+    })
 
 
 def _back(request):

@@ -35,7 +35,7 @@ def sign_in(page, base: str, username: str, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_the_first_tour_of_the_demo(page, live_server, orcid_simulator, webhooks_on):
+def test_the_first_tour_of_the_demo(page, live_server, orcid_simulator, webhooks_on, background_runs):
     from playwright.sync_api import expect
 
     # As in `make run`: webhooks on (the portal's callback is the live server here).
@@ -61,14 +61,17 @@ def test_the_first_tour_of_the_demo(page, live_server, orcid_simulator, webhooks
     expect(page.get_by_text("Already on your ORCID record, from Crossref Metadata Search")).to_be_visible()
     expect(page.locator("tr[data-status=not_eligible]").first).to_be_visible()
     page.get_by_role("radio", name=re.compile(r"all \d+ works listed")).check()
-    page.get_by_role("button", name="Approve for ORCID").click()
+    page.get_by_role("button", name="Add to my ORCID record").first.click()
+    page.get_by_role("button", name=re.compile(r"^Yes, add \d+ works")).click()  # the confirmation step
 
     eligible = [w for w in Work.objects.filter(researcher__username="ada") if work_eligibility(w).eligible]
     assert eligible, "the demo gives ada eligible works"
     page.get_by_role("button", name="Sync with ORCID now").click()
-    # The approved works, and her employment from HR (which needs no approval in the demo).
-    expect(page.get_by_text(f"ORCID record up to date: {len(eligible) + 1} added")).to_be_visible()
-    expect(page.get_by_role("link", name=re.compile(rf"On ORCID {len(eligible)}"))).to_be_visible()
+    expect(page.get_by_role("button", name="Syncing with ORCID…")).to_be_disabled()  # the page answered first
+    background_runs.finish()
+    # The approved works (her employment from HR went on at connecting: it needs no approval in the demo).
+    expect(page.get_by_text(f"{len(eligible)} works added to your ORCID record.")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(rf"On your ORCID record {len(eligible)}"))).to_be_visible()
 
     # The simulator's record page (where the iD link leads) lists them with their put-codes.
     on_orcid = OrcidItem.objects.filter(researcher__username="ada", state="on_orcid")
@@ -86,8 +89,8 @@ def test_the_first_tour_of_the_demo(page, live_server, orcid_simulator, webhooks
     # ORCID's webhook tells the portal, which reads the record and marks the item.
     wait_for(lambda: OrcidItem.objects.get(orcid=ada_record["orcid"], put_code=deleted).state == "deleted_on_orcid")
     page.goto(f"{base}/works/")
-    expect(page.get_by_role("link", name=re.compile(r"Deleted by you on ORCID 1"))).to_be_visible()
-    expect(page.get_by_role("button", name=re.compile("^Approve again"))).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(r"You deleted it on ORCID 1"))).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^Add it again"))).to_be_visible()
     call_command("orcid_sync", stdout=io.StringIO())
     items = orcid_simulator.record(ada_record["orcid"])["items"]
     assert deleted not in {item["put_code"] for item in items}

@@ -29,9 +29,9 @@ def test_select_all_and_approve_with_the_keyboard(page, live_server):
     select_all.focus()
     page.keyboard.press("Space")
     assert page.locator('input[name="work"]:checked').count() == 3
-    page.get_by_role("button", name="Approve for ORCID").focus()
+    page.get_by_role("button", name="Add to my ORCID record", exact=True).first.focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert "Approved 3 work(s)" in page.content()
+    assert "3 works will be added to your ORCID record" in page.content()
     assert set(Work.objects.filter(researcher=ada).values_list("approved", flat=True)) == {True}
     assert Work.objects.get(pk=other.pk).approved is None

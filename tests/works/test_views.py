@@ -74,12 +74,13 @@ def test_each_state_is_shown_with_why_or_what_orcid_said(ada, ada_client):
     page = ada_client.get("/works/").content.decode()
     assert "University Library has not marked it public." in page
     assert "It has no identifier of its own that ORCID accepts" in page
-    assert "Awaiting your choice" in page
-    assert "Approved, waiting to be written" in page
-    assert "put-code 4242" in page
+    assert "Waiting for your choice" in page
+    assert "Will be added at the next sync" in page
+    assert "On your ORCID record" in page
+    assert "put-code" not in page and "4242" not in page  # researchers are not shown put-codes (issue 14)
     assert "ORCID said: Invalid external id type" in page
     assert "You deleted it on ORCID" in page
-    assert "Approve again" in page
+    assert "Add it again" in page
 
 
 def test_bulk_approve_of_selected_works_with_csrf(ada, ada_client):
@@ -91,7 +92,7 @@ def test_bulk_approve_of_selected_works_with_csrf(ada, ada_client):
     assert [w.approved for w in Work.objects.order_by("pk")] == [True, True, None]
     assert Work.objects.get(pk=first.pk).approved_at is not None
     assert Work.objects.get(pk=first.pk).approved_by == "ada"
-    assert "Approved 2 work(s)" in ada_client.get(response["Location"]).content.decode()
+    assert "2 works will be added to your ORCID record" in ada_client.get(response["Location"]).content.decode()
 
 
 def test_a_post_without_csrf_token_is_refused(ada, ada_client):
@@ -111,7 +112,7 @@ def test_approve_all_matching_the_filter(ada, ada_client):
     WorkFactory.create_batch(3, researcher=ada, journal_title="Nature of Things")
     WorkFactory(researcher=ada, journal_title="Other Journal")
     ada_client.post("/works/", {"csrfmiddlewaretoken": csrf_token(ada_client), "action": "approve", "scope": "all",
-                                "q": "nature of things", "status": "awaiting_approval"})
+                                "q": "nature of things", "status": "awaiting_approval", "confirmed": "yes"})
     assert Work.objects.filter(approved=True).count() == 3
     assert Work.objects.get(journal_title="Other Journal").approved is None
 
@@ -219,3 +220,18 @@ def test_approving_again_after_a_deletion_on_orcid_makes_it_waiting_to_be_writte
     work.refresh_from_db()
     assert work.approved_at > timezone.now() - dt.timedelta(minutes=1)
     assert f'id="work-{work.pk}" data-status="pending"' in ada_client.get("/works/").content.decode()
+
+
+def test_a_choice_about_all_works_asks_first_with_the_number_and_the_withdrawals(ada, ada_client):
+    works = WorkFactory.create_batch(3, researcher=ada, eligible=True)
+    ledger(works[0], state="on_orcid", put_code=11)
+    ledger(works[1], state="on_orcid", put_code=12)
+    response = ada_client.post("/works/", {"csrfmiddlewaretoken": csrf_token(ada_client), "action": "reject",
+                                           "scope": "all"})
+    page = response.content.decode()
+    assert response.status_code == 200 and "Keep all 3 works off your ORCID record?" in page
+    assert "2 of them are on your ORCID record now and will be removed from it" in page
+    assert Work.objects.filter(approved=False).count() == 0  # nothing changed yet
+    ada_client.post("/works/", {"csrfmiddlewaretoken": csrf_token(ada_client), "action": "reject", "scope": "all",
+                                "confirmed": "yes"})
+    assert Work.objects.filter(approved=False).count() == 3
