@@ -21,7 +21,7 @@ from werkzeug.wrappers import Request, Response
 
 from orcid_simulator import rendering
 from orcid_simulator.errors import ApiError, OAuthError
-from orcid_simulator.http import (
+from orcid_simulator.http_helpers import (
     GATEWAY_PAGES, JSON_TYPE, RATE_LIMIT_PAGE, XML_TYPE, DropConnection, bearer, client_credentials, json_response,
 )
 from orcid_simulator.routes.activities import ActivityRoutes

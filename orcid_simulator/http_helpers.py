@@ -1,4 +1,5 @@
-"""HTTP helpers shared by the simulator's routes: answers, bodies, credentials, ORCID's nginx pages."""
+"""HTTP helpers shared by the simulator's routes: answers, bodies, credentials, ORCID's nginx pages.
+(Not named `http`: run from inside the package, that would shadow the standard library's.)"""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Request, Response
 
 from orcid_simulator import rendering
 from orcid_simulator.errors import BULK_LIMIT, BULK_LIMIT_DETAIL, MAX_PUT_CODES, ApiError
-from orcid_simulator.http import bearer
+from orcid_simulator.http_helpers import bearer
 from orcid_simulator.schema import NS
 from orcid_simulator.sections import SECTIONS
 from orcid_simulator.state import Client, Item, Token

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from orcid_simulator import rendering
 from orcid_simulator.errors import ApiError
-from orcid_simulator.http import json_body, json_response
+from orcid_simulator.http_helpers import json_body, json_response
 from orcid_simulator.schema import SchemaError
 from orcid_simulator.sections import SECTIONS
 from orcid_simulator.state import DEFAULT_SCOPES, Faults, Item, TokenFaults

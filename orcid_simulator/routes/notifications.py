@@ -10,7 +10,7 @@ from lxml import etree
 from werkzeug.wrappers import Request, Response
 
 from orcid_simulator.errors import ApiError
-from orcid_simulator.http import bearer, json_response
+from orcid_simulator.http_helpers import bearer, json_response
 from orcid_simulator.identifiers import IDENTIFIER_TYPES
 from orcid_simulator.schema import NS
 

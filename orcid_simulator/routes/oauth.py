@@ -5,7 +5,7 @@ from __future__ import annotations
 from werkzeug.wrappers import Response
 
 from orcid_simulator.errors import OAuthError
-from orcid_simulator.http import GATEWAY_PAGES, RATE_LIMIT_PAGE, client_credentials, json_response, redirect
+from orcid_simulator.http_helpers import GATEWAY_PAGES, RATE_LIMIT_PAGE, client_credentials, json_response, redirect
 from orcid_simulator.state import USER_SCOPES
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import urllib.parse
 
 from orcid_simulator.errors import ApiError
-from orcid_simulator.http import see_other
+from orcid_simulator.http_helpers import see_other
 
 
 class ResearcherRoutes:
