@@ -78,6 +78,7 @@ def _report_units(request, code: str | None):
 
 
 ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="The request is not valid (e.g. a NUL byte in it)."),
     401: OpenApiResponse(ErrorSerializer, description="No valid session or API key."),
     403: OpenApiResponse(ErrorSerializer, description="The credentials may not use this call."),
     404: OpenApiResponse(ErrorSerializer, description="No such unit, researcher or format."),
