@@ -134,13 +134,23 @@ def test_json_items_with_a_nul_or_an_oversized_value_are_rejected_and_the_others
     assert set(Work.objects.values_list("local_id", flat=True)) == {"w1", "w4"}
 
 
-def test_json_that_stops_being_utf8_names_the_item_and_says_what_was_kept(tmp_path):
+def test_json_that_is_not_utf8_is_refused_whole_naming_the_item(tmp_path):
     UnitFactory(code="library")
     good = json.dumps([csl_item(1), csl_item(2)]).encode()
     path = tmp_path / "works.json"
-    path.write_bytes(good[:-1] + b', {"local_id": "w3", "title": "Caf\xe9"}]')
-    with pytest.raises(CommandError, match=r"not valid JSON after item 2 \(lexical error: invalid bytes in UTF8 "
-                                           r"string.\); items 1 to 2 were imported, nothing after"):
+    path.write_bytes(good[:-1] + b', {"local_id": "w3", "title": "Caf\xe9"}, ' + json.dumps(csl_item(4)).encode() + b"]")
+    with pytest.raises(CommandError, match=r"not UTF-8 text \(item 3, line 1\); nothing was imported"):
+        run("import_works", path, "library")
+    assert Work.objects.count() == 0
+
+
+def test_json_that_stops_being_json_names_the_item_and_says_what_was_kept(tmp_path):
+    """JSON cannot be read past a syntax error: the items before it are kept (as
+    test_import_works pins) and the error says so."""
+    UnitFactory(code="library")
+    path = tmp_path / "works.json"
+    path.write_text(json.dumps([csl_item(1), csl_item(2)])[:-1] + ', {"local_id": "w3", "title": }]')
+    with pytest.raises(CommandError, match=r"not valid JSON after item 2 \(parse error: unallowed token at this point"):
         run("import_works", path, "library")
     assert Work.objects.count() == 2
 

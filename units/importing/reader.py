@@ -70,7 +70,7 @@ def file_format(name: str) -> str:
 def file_check(stream: IO[bytes], *, fmt: str, limits: ImportLimits) -> int | None:
     """Check a whole file before its import and rewind it. Returns the CSV's row count (for the
     progress bar), None for JSON. Raises ImportFileError when the file is too large, has too
-    many rows, or (CSV) is not UTF-8: the message names the first bad lines."""
+    many rows, or is not UTF-8: the message names the first bad lines (CSV) or item (JSON)."""
     size = _stream_size(stream)
     if size is not None and size > limits.max_file_bytes:
         raise ImportFileError(
@@ -80,6 +80,8 @@ def file_check(stream: IO[bytes], *, fmt: str, limits: ImportLimits) -> int | No
     try:
         if fmt == "csv":
             return _csv_check(stream, limits)
+        _json_utf8_check(stream, limits)
+        stream.seek(0)
         if size is None or size > limits.max_rows:  # smaller files cannot hold too many items
             _json_count_check(stream, limits)
         return None
@@ -97,33 +99,40 @@ def _stream_size(stream) -> int | None:
             return None
 
 
-def _csv_check(stream: IO[bytes], limits: ImportLimits) -> int:
+def _utf8_scan(stream: IO[bytes], limits: ImportLimits) -> tuple[int, bytes, list[tuple[int, int]]]:
+    """Read the whole file once: (line ends, its last byte, [(line, byte offset)] of the first
+    bytes that are not UTF-8). Raises ImportFileError past IMPORT_MAX_FILE_BYTES."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    newlines, bad_lines, read, last = 0, [], 0, b""
+    newlines, bad, read, last = 0, [], 0, b""
     while chunk := stream.read(CHUNK):
-        read += len(chunk)
-        if read > limits.max_file_bytes:
+        if read + len(chunk) > limits.max_file_bytes:
             raise ImportFileError(f"the file is more than IMPORT_MAX_FILE_BYTES ({bytes_text(limits.max_file_bytes)}); "
                                   "nothing was imported: split it")
         pending = decoder.getstate()[0]
         data, position = pending + chunk, 0
-        while len(bad_lines) < 5:
+        while len(bad) < 5:
             try:
                 decoder.decode(data[position:] if position else chunk)
                 break
             except UnicodeDecodeError as error:
                 offset = position + error.start
-                bad_lines.append(newlines + _line_ends(data[:offset]) + 1)
+                bad.append((newlines + _line_ends(data[:offset]) + 1, read - len(pending) + offset))
                 decoder.reset()
                 position = offset + 1
         newlines += _line_ends(chunk)
+        read += len(chunk)
         last = chunk[-1:]
     try:
         decoder.decode(b"", final=True)  # a character cut short by the end of the file
     except UnicodeDecodeError:
-        bad_lines.append(newlines + 1)
-    if bad_lines:
-        shown = ", ".join(f"{n:,}" for n in dict.fromkeys(bad_lines))
+        bad.append((newlines + 1, read - 1))
+    return newlines, last, bad
+
+
+def _csv_check(stream: IO[bytes], limits: ImportLimits) -> int:
+    newlines, last, bad = _utf8_scan(stream, limits)
+    if bad:
+        shown = ", ".join(f"{n:,}" for n in dict.fromkeys(line for line, _ in bad))
         raise ImportFileError(
             f"the file is not UTF-8 text (line {shown}); nothing was imported: save it as UTF-8 CSV and import it again"
         )
@@ -134,6 +143,41 @@ def _csv_check(stream: IO[bytes], limits: ImportLimits) -> int:
             f"the file has {rows:,} rows, more than IMPORT_MAX_ROWS ({limits.max_rows:,}); nothing was imported: split it"
         )
     return rows
+
+
+def _json_utf8_check(stream: IO[bytes], limits: ImportLimits) -> None:
+    """A JSON file is UTF-8 text (RFC 8259): one that is not is refused whole, naming the item
+    where the first bad byte is (the items before it are counted, not built)."""
+    _, _, bad = _utf8_scan(stream, limits)
+    if not bad:
+        return
+    line, offset = bad[0]
+    stream.seek(0)
+    prefix = io.BufferedReader(_Prefix(stream, offset))
+    counter = _JsonItems(limits, _json_item_depth(prefix, "JSON"), build=False)
+    try:
+        for _ in counter.read(ijson.basic_parse(prefix)):
+            pass
+    except (ijson.JSONError, ImportFileError):
+        pass
+    raise ImportFileError(f"the file is not UTF-8 text (item {counter.complete + 1:,}, line {line:,}); nothing was "
+                          "imported: save it as UTF-8 and import it again")
+
+
+class _Prefix(io.RawIOBase):
+    """The first `size` bytes of a stream."""
+
+    def __init__(self, stream: IO[bytes], size: int) -> None:
+        self.stream, self.left = stream, size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.stream.read(min(len(buffer), self.left))
+        self.left -= len(data)
+        buffer[:len(data)] = data
+        return len(data)
 
 
 def _line_ends(data: bytes) -> int:
