@@ -2,13 +2,13 @@
 
 Every kind's file goes through here, so each bad file ends the same way:
 - refused whole, before any row is saved (`ImportFileError`): larger than IMPORT_MAX_FILE_BYTES,
-  more rows than IMPORT_MAX_ROWS, a CSV that is not UTF-8 (the pre-pass names the lines), a
-  header without the kind's required columns;
+  more rows than IMPORT_MAX_ROWS, a file that is not UTF-8 (the pre-pass names the lines of a
+  CSV, the item of a JSON file), a header without the kind's required columns;
 - one row rejected with its line (CSV) or item (JSON), the others imported: a NUL byte, a field
   over IMPORT_MAX_FIELD_BYTES, a physical line over IMPORT_MAX_LINE_BYTES, more cells than the
   header has names, a JSON item nested deeper than IMPORT_MAX_JSON_DEPTH, CSV it cannot parse;
-- a JSON file that stops being JSON (or UTF-8) part-way: what came before is kept and the error
-  names the item where reading stopped (JSON cannot be read past a syntax error).
+- a JSON file that stops being JSON part-way: what came before is kept and the error names the
+  item where reading stopped and says so (JSON cannot be read past a syntax error).
 
 Memory stays bounded whatever the file: CSV is read one physical line at a time (at most
 IMPORT_MAX_LINE_BYTES of it), JSON through ijson's event parser (`basic_parse`, linear even
