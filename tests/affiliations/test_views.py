@@ -29,7 +29,7 @@ def test_the_dashboard_shows_each_section_the_researcher_has_and_funding():
     assert 'id="distinction"' in page and "Fellow of the Royal Society" in page
     assert 'id="membership"' not in page  # no section without items
     assert 'id="funding"' in page and "Engines of difference" in page
-    assert "Not on ORCID" in page
+    assert "Keep off my ORCID record" in page
 
 
 def test_saying_no_is_recorded_and_another_researchers_item_is_404():

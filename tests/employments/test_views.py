@@ -25,8 +25,10 @@ def test_dashboard_lists_the_researchers_employments_with_their_orcid_state(clie
     page = client.get(reverse("dashboard")).content.decode()
 
     assert "Your employment on ORCID" in page
-    assert "Professor" in page and "2019-09-01 to 2024" in page and "put-code 77" in page
-    assert "Lecturer" in page and "since 2010" in page and "Will be added to your ORCID record" in page
+    assert "Professor" in page and "2019-09-01 to 2024" in page and "put-code" not in page  # none shown (issue 14)
+    # Not connected: nothing "will be added" (issue 14: the state after disconnecting).
+    assert "Lecturer" in page and "since 2010" in page and "Will be added" not in page
+    assert "Not on your ORCID record: connect your ORCID iD to add it" in page
     assert "Someone else" not in page
     assert 'name="email"' in page  # the notification address form
 
@@ -116,5 +118,5 @@ def test_the_dashboard_offers_approval_only_where_the_unit_asks_for_it(client):
     page = client.get(reverse("dashboard")).content.decode()
     hr_row = page[page.index("HR job"):page.index("</tr>", page.index("HR job"))]
     clinic_row = page[page.index("Clinic job"):page.index("</tr>", page.index("Clinic job"))]
-    assert "Put it on ORCID" not in hr_row and "Not on ORCID" in hr_row
-    assert "Put it on ORCID" in clinic_row and "Waiting for your approval" in clinic_row
+    assert "Add to my ORCID record" not in hr_row and "Keep off my ORCID record" in hr_row
+    assert "Add to my ORCID record" in clinic_row and "Waiting for your approval" in clinic_row
