@@ -6,6 +6,7 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts.views import admin_login
+from operations.overview import operations_admin_view
 from orcid_portal.api import api_not_found
 
 api_patterns = [
@@ -36,6 +37,7 @@ urlpatterns = [
     path("api/v1/", include(api_patterns)),
     path("accounts/", include("connections.allauth_urls")),  # ORCID OAuth callback only
     path("admin/login/", admin_login),  # admin.site's own, throttled as /login/ is
+    path("admin/operations/", operations_admin_view, name="admin-operations"),  # issue 14
     path("admin/", admin.site.urls),
 ]
 

@@ -16,7 +16,10 @@ from django.utils.html import format_html
 from units.permissions import UnitScopedAdminMixin, user_unit_ids
 
 from .models import OrcidItem, SyncError, SyncRun
-from .selectors import ledger_backlog, recent_runs, unsynced_eligible_works_count
+from .selectors import (
+    WITHDRAWN_BY_RESEARCHER, ledger_backlog, ledger_state_labels, ledger_states_by_kind, recent_runs,
+    unsynced_eligible_works_count, withdrawn_by_researcher_q,
+)
 from .services import items_retry_failed, researchers_sync_now
 from .svg import runs_chart
 
@@ -113,13 +116,39 @@ class ErrorFilter(admin.SimpleListFilter):
         return queryset
 
 
+def withdrawn_filter_query(state: str) -> str:
+    """The ledger list's query string for one of `ledger_state_labels`'s states."""
+    if state == WITHDRAWN_BY_RESEARCHER:
+        return "withdrawn_by=researcher"
+    if state == OrcidItem.State.WITHDRAWN:
+        return "withdrawn_by=institution"
+    return f"state__exact={state}"
+
+
+class WithdrawnByFilter(admin.SimpleListFilter):
+    """Withdrawn rows: the researcher's own choice or the institution's withdrawal."""
+
+    title = "withdrawn by"
+    parameter_name = "withdrawn_by"
+
+    def lookups(self, request, model_admin):
+        return [("researcher", "The researcher's request"), ("institution", "The institution")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "researcher":
+            return queryset.filter(withdrawn_by_researcher_q())
+        if self.value() == "institution":
+            return queryset.filter(state=OrcidItem.State.WITHDRAWN).exclude(withdrawn_by_researcher_q())
+        return queryset
+
+
 @admin.register(OrcidItem)
 class OrcidItemAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
     list_display = (
         "local_id", "item_title", "kind", "unit", "researcher_id_display", "orcid", "put_code", "state",
         "error_display", "written_at", "updated_at",
     )
-    list_filter = ("state", "kind", "unit", ErrorFilter)
+    list_filter = ("state", WithdrawnByFilter, "kind", "unit", ErrorFilter)
     search_fields = (
         "orcid", "=researcher__username", "local_id", "work__identifiers_text", "work__title",
     )
@@ -226,9 +255,12 @@ class SyncRunAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
 
         items = unit_scoped(OrcidItem.objects.all(), user=request.user)
         backlog = ledger_backlog(items=items)
+        # Withdrawn rows split: the institution's withdrawals apart from researchers' own choices.
+        by_kind = ledger_states_by_kind(items=items)
         states = [
-            {"state": value, "label": label, "count": backlog.get(value, 0)}
-            for value, label in OrcidItem.State.choices
+            {"state": value, "label": label, "count": sum(n for (_, s), n in by_kind.items() if s == value),
+             "query": withdrawn_filter_query(value)}
+            for value, label in ledger_state_labels()
         ]
         runs = recent_runs(limit=20)
         context = {

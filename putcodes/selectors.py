@@ -115,3 +115,50 @@ def ledger_summary_by_researcher(researcher_ids: Iterable[int]) -> dict[int, dic
             "on_orcid": row["on_orcid"], "errors": row["errors"], "last_written_at": row["last_written_at"],
         }
     return summary
+
+
+# A withdrawn row is the institution's DELETE. It was the researcher's own choice when they said
+# "don't add" (approved False) or disconnected asking for their items to be removed; otherwise
+# the institution withdrew it (the unit stopped listing it, made it private, withdrew the unit).
+WITHDRAWN_BY_RESEARCHER = "withdrawn_by_researcher"
+WITHDRAWN_BY_RESEARCHER_LABEL = "Withdrawn at the researcher's request"
+WITHDRAWN_BY_INSTITUTION_LABEL = "Withdrawn by the institution"
+
+
+def withdrawn_by_researcher_q() -> Q:
+    """Withdrawn ledger rows whose withdrawal the researcher asked for (see above)."""
+    from connections.models import OrcidConnection
+
+    chose = (
+        Q(work__approved=False) | Q(employment__approved=False)
+        | Q(affiliation__approved=False) | Q(funding__approved=False)
+        | Q(researcher__orcid_connection__status=OrcidConnection.Status.DISCONNECTED)
+    )
+    return Q(state=OrcidItem.State.WITHDRAWN) & chose
+
+
+def ledger_states_by_kind(*, items: QuerySet[OrcidItem] | None = None) -> dict[tuple[str, str], int]:
+    """Ledger rows per (kind, state), with withdrawn rows split: the researcher's own choice
+    counts under WITHDRAWN_BY_RESEARCHER, the institution's under `withdrawn`. Two queries."""
+    qs = items if items is not None else OrcidItem.objects.all()
+    counts: dict[tuple[str, str], int] = {}
+    for row in qs.values("kind", "state").annotate(n=Count("id")).order_by():
+        counts[(row["kind"], row["state"])] = row["n"]
+    by_researcher = qs.filter(withdrawn_by_researcher_q()).values("kind").annotate(n=Count("id", distinct=True))
+    for row in by_researcher.order_by():
+        key = (row["kind"], OrcidItem.State.WITHDRAWN.value)
+        counts[key] = counts.get(key, 0) - row["n"]
+        counts[(row["kind"], WITHDRAWN_BY_RESEARCHER)] = row["n"]
+    return counts
+
+
+def ledger_state_labels() -> list[tuple[str, str]]:
+    """The ledger's states in the order pages show them, withdrawn split in two."""
+    labels = []
+    for value, label in OrcidItem.State.choices:
+        if value == OrcidItem.State.WITHDRAWN:
+            labels.append((value, WITHDRAWN_BY_INSTITUTION_LABEL))
+            labels.append((WITHDRAWN_BY_RESEARCHER, WITHDRAWN_BY_RESEARCHER_LABEL))
+        else:
+            labels.append((value, label))
+    return labels
