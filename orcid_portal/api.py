@@ -95,4 +95,8 @@ def server_error(request, template_name="500.html"):
 
 def csrf_failure(request, reason="", template_name="403_csrf.html"):
     """settings.CSRF_FAILURE_VIEW: JSON under /api/, the portal's page elsewhere."""
-    return _json_error(403, _CSRF_API_MESSAGE) if _is_api(request) else _page(request, template_name, 403)
+    if _is_api(request):
+        return _json_error(403, _CSRF_API_MESSAGE)
+    from .session_expiry import page_sent_from  # the way back to the page the form was on (issue 14)
+
+    return _page(request, template_name, 403, {"back_url": page_sent_from(request)})

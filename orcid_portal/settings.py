@@ -128,6 +128,7 @@ MIDDLEWARE = [
     "accounts.middleware.RemoteUserHeaderMiddleware",
     "units.middleware.ApiAuditMiddleware",  # one audit event per campus API call
     "django.contrib.messages.middleware.MessageMiddleware",
+    "orcid_portal.session_expiry.ExpiredSessionMiddleware",  # a form sent after the session expired (issue 14)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "axes.middleware.AxesMiddleware",  # turns a lockout into the sign-in page's 429
