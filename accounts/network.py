@@ -34,13 +34,14 @@ def _trusted(address, networks: tuple[Network, ...]) -> bool:
     return address is not None and any(address in network for network in networks)
 
 
-def client_ip(request) -> str:
+def client_ip(request) -> str | None:
     """The client's address: REMOTE_ADDR, or the nearest untrusted hop of X-Forwarded-For when
-    REMOTE_ADDR is a trusted proxy. Also django-axes' AXES_CLIENT_IP_CALLABLE."""
-    remote = request.META.get("REMOTE_ADDR") or ""
+    REMOTE_ADDR is a trusted proxy; None when there is no address (a Unix socket, a test's
+    request). Also django-axes' AXES_CLIENT_IP_CALLABLE, whose tables store it as an address."""
+    remote = _address(request.META.get("REMOTE_ADDR") or "")
     networks = _networks(tuple(settings.PORTAL_TRUSTED_PROXIES or ()))
-    if not networks or not _trusted(_address(remote), networks):
-        return remote or "unknown"
+    if not networks or not _trusted(remote, networks):
+        return str(remote) if remote is not None else None
     hops = [h for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
     for hop in reversed(hops):
         address = _address(hop)
@@ -48,4 +49,4 @@ def client_ip(request) -> str:
             break
         if not _trusted(address, networks):
             return str(address)
-    return remote or "unknown"
+    return str(remote)

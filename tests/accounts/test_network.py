@@ -89,3 +89,9 @@ def test_sign_in_works_with_redis_down(client, settings):
     response = client.post(reverse("login"), {"username": "ada", "password": "correct horse"})
     assert response.status_code == 302
     assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_no_address_is_none_not_a_made_up_one(settings):
+    settings.PORTAL_TRUSTED_PROXIES = []
+    assert client_ip(RequestFactory().get("/", REMOTE_ADDR="")) is None
+    assert client_ip(RequestFactory().get("/", REMOTE_ADDR="unix:/run/gunicorn.sock")) is None
