@@ -160,3 +160,32 @@ class Work(models.Model):
             if self.publication_day:
                 parts.append(f"{self.publication_day:02d}")
         return "-".join(parts)
+
+
+class WorkPreference(models.Model):
+    """A researcher's standing choice (issue 14): works a unit lists for them from now on are
+    added to their ORCID record without asking, as Symplectic Elements' and DSpace-CRIS's
+    "automatic claim" do. None exists unless the researcher makes one (off by default); it can
+    be limited to one unit and one work type, is shown on the dashboard and removed there.
+    Applied when an import creates a new work (works.preferences.preferences_apply)."""
+
+    researcher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="work_preferences")
+    unit = models.ForeignKey(
+        "units.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+", help_text="Empty: any unit."
+    )
+    work_type = models.CharField(max_length=40, blank=True, choices=WorkType.choices, help_text="Empty: any type.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["researcher", "unit", "work_type"], name="workpreference_one_per_scope"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.researcher_id}: {self.unit_id or 'any unit'} / {self.work_type or 'any type'}"
+
+    def describe(self) -> str:
+        """The preference in the researcher's words."""
+        what = f"works of the type “{self.get_work_type_display()}”" if self.work_type else "works"
+        where = f"from {self.unit.name}" if self.unit_id else "from any unit"
+        return f"New {what} {where}"
