@@ -162,18 +162,26 @@ def _error_blocks_retry(row: LedgerRow, content_hash: str, ctx: RecordContext) -
     return bool(row.attempted_hash)
 
 
+def _unresolved_action(row: LedgerRow, obj: ObjectFacts | None) -> Action | None:
+    """A write of ours whose outcome is unknown, left by a lost answer or a dead process."""
+    if row.state == State.OUTCOME_UNKNOWN:
+        return _act(Verb.RECONCILE)  # whatever happens next, first learn whether the POST happened
+    if row.in_flight == IN_FLIGHT_DELETE and row.live:
+        # A DELETE of ours: still owed, it is sent again (a 404 completes it); wanted again, the
+        # record tells first whether it happened.
+        return _act(Verb.DELETE if obj is None or not obj.eligible else Verb.RECONCILE)
+    return None
+
+
 def _ledger_action(row: LedgerRow | None, obj: ObjectFacts | None, ctx: RecordContext) -> Action:
     """The decision from the ledger and the object alone (the unit, connection and record
     are applied by `item_action`)."""
     if row is not None and row.orcid != ctx.orcid:
         # On another record, out of reach without its token: only a new write here is ours.
         return _act(Verb.CREATE) if obj is not None and obj.eligible else _act(Verb.NOTHING)
-    if row is not None and row.state == State.OUTCOME_UNKNOWN:
-        return _act(Verb.RECONCILE)  # whatever happens next, first learn whether the POST happened
-    if row is not None and row.in_flight == IN_FLIGHT_DELETE and row.live:
-        # A DELETE of ours whose outcome is unknown: still owed, it is sent again (a 404 completes
-        # it); wanted again, the record tells first whether it happened.
-        return _act(Verb.DELETE if obj is None or not obj.eligible else Verb.RECONCILE)
+    unresolved = _unresolved_action(row, obj) if row is not None else None
+    if unresolved is not None:
+        return unresolved
     if obj is None or not obj.eligible:
         return _act(Verb.DELETE) if row is not None and row.live else _act(Verb.NOTHING)
     if row is None or row.state in (State.PENDING, State.WITHDRAWN):

@@ -58,8 +58,7 @@ def researcher_sync(
     """
     if unit is not None:
         units = [unit]
-    if run_id is None and run is not None:
-        run_id = run.pk
+    run_id = _run_id(run, run_id)
     counts = SyncCounts()
     if connection is None or plan is None:
         connection = connection_of(researcher)
@@ -90,6 +89,10 @@ def researcher_sync(
             run_add_stats(run, client)
     run_add(run, counts, researcher_done=True)
     return counts
+
+
+def _run_id(run: SyncRun | None, run_id: int | None) -> int | None:
+    return run_id if run_id is not None or run is None else run.pk
 
 
 def _record_probe(connection, client) -> bool:
