@@ -19,6 +19,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import socket
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -30,6 +31,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
 
 logger = logging.getLogger(__name__)
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # Files named by host and process id, not the process id alone: containers on one shared
+    # volume (docs/deploy/compose.yaml) have the same small pids. Set before any metric exists.
+    from prometheus_client import values
+
+    values.ValueClass = values.MultiProcessValue(process_identifier=lambda: f"{socket.gethostname()}-{os.getpid()}")
 
 ORCID_CALLS = Counter(
     "orcid_portal_orcid_calls",
