@@ -33,9 +33,10 @@ from ..models import OrcidItem, SyncRun
 logger = logging.getLogger("putcodes.sync")
 
 HEARTBEAT_SECONDS = 10.0
-# An owned run is dead after six missed heartbeats; a fanned-out one after ten quiet minutes.
+# An owned run is dead after six missed heartbeats; a fanned-out one (its tasks may wait in
+# the queue behind another run's) after half an hour without a task finishing.
 STALE_SECONDS = 6 * HEARTBEAT_SECONDS
-STALE_SECONDS_FANNED_OUT = 600.0
+STALE_SECONDS_FANNED_OUT = 1800.0
 
 _ACTIONS = {
     OrcidItem.Action.CREATED: "created", OrcidItem.Action.UPDATED: "updated", OrcidItem.Action.DELETED: "deleted",
