@@ -29,7 +29,15 @@ MESSAGE_STATE = (
     "This answer from ORCID does not match a connection you started here (it may be old, "
     "used already, or altered), so nothing was connected. Please start again."
 )
+MESSAGE_ALREADY_CONNECTED = "Your ORCID iD is connected; there is nothing more to do."
 MESSAGE_NOT_SIGNED_IN = "Please sign in with your institutional ID first, then connect your ORCID iD."
+
+
+def _connected_already(user) -> bool:
+    from .models import OrcidConnection
+
+    return bool(user.is_authenticated and OrcidConnection.objects.filter(
+        user=user, status=OrcidConnection.Status.ACTIVE).exists())
 
 
 def _to_dashboard(request, level: int, message: str) -> ImmediateHttpResponse:
@@ -86,6 +94,10 @@ class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):
             # No stashed state matches the `state` that came back: forged, replayed or stale.
             logger.warning("ORCID callback with an unknown OAuth state refused")
             message, level = MESSAGE_STATE, messages.ERROR
+            if _connected_already(request.user):
+                # A reloaded (or revisited) callback of a connection that succeeded: no error
+                # above the "Connected" card (issue 14), the state as it is.
+                message, level = MESSAGE_ALREADY_CONNECTED, messages.INFO
         else:
             logger.warning(
                 "ORCID connection failed: %s %s",

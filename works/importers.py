@@ -448,7 +448,14 @@ WORKS = kind_register(ImportKind(
     restored_outcome="updated",
     report_line=_works_report_line,
     json_label="CSL-JSON",
+    on_created=lambda works: _preferences_apply(works=works),
 ))
+
+
+def _preferences_apply(*, works) -> None:
+    from .preferences import preferences_apply  # the researchers' standing choices (issue 14)
+
+    preferences_apply(works=works)
 
 
 def iter_csv(stream: IO[str]) -> Iterator[Entry]:

@@ -155,3 +155,33 @@ def work_preview(request, work_id: int):
         "json_body": json.dumps(payload_to_json(payload), indent=2, ensure_ascii=False),
         "xml_body": payload_to_xml(payload).decode("utf-8"),
     })
+
+
+@login_required
+@require_http_methods(["POST"])
+def preference_add(request):
+    """Make a standing preference: future works (of a unit, of a type) are added without asking."""
+    from units.models import Unit
+
+    from .preferences import preference_add as add
+
+    unit_id = request.POST.get("unit") or ""
+    unit = Unit.objects.filter(pk=int(unit_id)).first() if unit_id.isdigit() else None
+    try:
+        preference = add(researcher=request.user, unit=unit, work_type=request.POST.get("work_type", ""))
+    except ValueError:
+        messages.error(request, "Choose a work type from the list.")
+    else:
+        messages.success(request, f"{preference.describe()} will be added to your ORCID record without asking you. "
+                                  "Works listed already are not changed.")
+    return HttpResponseRedirect(reverse("dashboard") + "#preferences")
+
+
+@login_required
+@require_http_methods(["POST"])
+def preference_remove(request, preference_id: int):
+    from .preferences import preference_remove as remove
+
+    if remove(researcher=request.user, preference_id=preference_id):
+        messages.success(request, "Standing choice removed: new works will wait for your choice again.")
+    return HttpResponseRedirect(reverse("dashboard") + "#preferences")

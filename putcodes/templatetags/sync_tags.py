@@ -33,3 +33,24 @@ def sync_panel(context, show_button=True):
         "csrf_token": context.get("csrf_token"),
         "request": request,
     }
+
+
+@register.inclusion_tag("putcodes/overview.html", takes_context=True)
+def researcher_overview(context):
+    """The dashboard's guide: last and next sync, what waits for a choice, counts per section,
+    and the next step."""
+    from putcodes.dashboard import researcher_overview as overview_of
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"overview": None}
+    connection = context.get("connection")
+    status = getattr(connection, "status", None)
+    return {
+        "overview": overview_of(researcher=user),
+        "connected": status == "active",
+        "needs_reconnect": status in ("revoked", "expired"),
+        "not_connected": status in (None, "disconnected"),
+        "request": request,
+    }

@@ -136,7 +136,9 @@ def test_a_callback_from_another_session_is_rejected(browser, ada, orcid_simulat
 def test_a_replayed_callback_is_rejected(browser, ada, orcid_simulator):
     callback = _consent(orcid_simulator, _start(browser))
     assert _land(browser, callback) == [adapters.MESSAGE_CONNECTED]
-    assert _land(browser, callback) == [adapters.MESSAGE_STATE]
+    # Reloaded after it succeeded: refused quietly, no error above the "Connected" card (issue 14).
+    assert _land(browser, callback) == [adapters.MESSAGE_ALREADY_CONNECTED]
+    assert OrcidConnection.objects.get().status == "active"
 
 
 def test_denying_access_on_orcid_says_so(browser, ada, orcid_simulator):

@@ -209,7 +209,9 @@ def _upsert(run: _Run, rows: list[tuple[int, Entry]]) -> dict[int, RowOutcome]:
                                        local_id=data.local_id, removed_at=None, updated_at=now, **values))
             outcomes[position] = outcome(kind.restored_outcome if current["removed_at"] else "updated")
     if to_create:
-        model.objects.bulk_create(to_create)
+        created = model.objects.bulk_create(to_create)
+        if kind.on_created is not None:
+            kind.on_created(created)
     if to_update:
         model.objects.bulk_update(to_update, [*kind.fields, *kind.prepared_fields, "removed_at", "updated_at"])
     return outcomes

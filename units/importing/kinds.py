@@ -67,6 +67,7 @@ class ImportKind:
       `ending`: how a snapshot ends an item it no longer lists (None: it is removed).
     - `restored_outcome`: how a row that brings back a removed item is reported.
     - `summary_fields`, `messages`, `report_line`: the report's wording.
+    - `on_created(items)`: told of the items each batch created (works' standing preferences).
     """
 
     name: str
@@ -89,6 +90,9 @@ class ImportKind:
     report_line: Callable[[RowOutcome], str] = report_line
     json_label: str = "JSON"
     batch_size: int = 1000
+    # Called with the items a batch created (saved, with pks), in the batch's transaction:
+    # works apply the researchers' standing preferences here (issue 14).
+    on_created: Callable[[list], None] | None = None
 
     def message(self, key: str, **values) -> str:
         return self.messages.get(key, MESSAGES[key]).format(**values)
