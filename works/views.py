@@ -23,6 +23,7 @@ from . import selectors, services
 from .eligibility import work_eligibility
 from .models import Work
 from .orcid_serialization import payload_to_json, payload_to_xml, work_payload
+from .preview import work_display
 
 PAGE_SIZE = 50
 MAX_SEARCH_LENGTH = 200
@@ -147,12 +148,14 @@ def work_preview(request, work_id: int):
         raise Http404("No such work.")
     payload = work_payload(work)
     row = selectors.work_rows([work])[0]
+    body = payload_to_json(payload)
     return render(request, "works/preview.html", {
         "work": work,
         "row": row,
+        "shown": work_display(body),
         "eligibility": work_eligibility(work),
         "notes": payload.notes,
-        "json_body": json.dumps(payload_to_json(payload), indent=2, ensure_ascii=False),
+        "json_body": json.dumps(body, indent=2, ensure_ascii=False),
         "xml_body": payload_to_xml(payload).decode("utf-8"),
     })
 

@@ -235,3 +235,16 @@ def test_a_choice_about_all_works_asks_first_with_the_number_and_the_withdrawals
     ada_client.post("/works/", {"csrfmiddlewaretoken": csrf_token(ada_client), "action": "reject", "scope": "all",
                                 "confirmed": "yes"})
     assert Work.objects.filter(approved=False).count() == 3
+
+
+def test_the_preview_shows_the_work_as_orcid_lists_it_and_the_exact_body_behind_a_toggle(ada, ada_client):
+    work = WorkFactory(researcher=ada, eligible=True, title="On computable numbers", journal_title="Proc. LMS",
+                       contributors=[{"name": "Ada Lovelace", "orcid": "0000-0002-1825-0097", "role": "author"}])
+    ledger(work, state="on_orcid", put_code=4242)
+    page = ada_client.get(f"/works/{work.pk}/preview/").content.decode()
+    assert '<h2 id="shown-title" class="orcid-work-title">On computable numbers</h2>' in page
+    assert "Proc. LMS" in page and "Journal article" in page and "Ada Lovelace" in page
+    doi = work.external_ids[0]["value"]
+    assert f'href="https://doi.org/{doi}"' in page  # identifiers as links
+    assert "<summary>Show what is sent to ORCID</summary>" in page and "&quot;external-id-value&quot;" in page
+    assert "put-code" not in page and "4242" not in page
