@@ -62,7 +62,9 @@ def _changes(rng: random.Random, round_no: int) -> list[tuple[str, str, object]]
 def _researcher_deletes(env, rng: random.Random, deleted: set[tuple[str, int]]) -> None:
     """Now and then a researcher deletes one of the institution's items on ORCID."""
     if rng.random() < 0.4:
-        live = [i for i in env.items() if i["state"] == "on_orcid" and not i["in_flight"]]
+        on_record = {(orcid, put_code_of(w)) for orcid in env.orcids for w in env.orcid_works(orcid)}
+        live = [i for i in env.items()
+                if i["state"] == "on_orcid" and not i["in_flight"] and (i["orcid"], i["put_code"]) in on_record]
         if live:
             item = rng.choice(live)
             env.simulator.researcher_delete(item["orcid"], item["put_code"])
