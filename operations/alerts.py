@@ -130,7 +130,7 @@ class _OrcidOutageObserver:
         try:
             if failing:
                 self._failing()
-            elif cache.get(FAILING_SINCE_KEY) is not None or cache.get(INCIDENT_OPEN_KEY):
+            elif cache.get_many([FAILING_SINCE_KEY, INCIDENT_OPEN_KEY]):  # one round trip per call
                 cache.delete_many([FAILING_SINCE_KEY, INCIDENT_OPEN_KEY])
                 incident_close(kind=Kind.ORCID_UNAVAILABLE)
         except Exception as exc:  # the cache (Redis) down: no outage tracking, never a failed call

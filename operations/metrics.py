@@ -183,6 +183,8 @@ def _allowed(request) -> bool:
     if token:
         scheme, _, given = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
         return scheme.lower() == "bearer" and constant_time_compare(given.strip(), token)
+    if request.META.get("HTTP_X_FORWARDED_FOR") or request.META.get("HTTP_FORWARDED"):
+        return False  # relayed by a proxy on this machine: from anywhere, not from this machine
     try:
         return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
     except ValueError:

@@ -38,6 +38,8 @@ def test_without_metrics_token_only_this_machine_may_scrape(client, settings):
     assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 200
     assert client.get("/metrics", REMOTE_ADDR="::1").status_code == 200
     assert client.get("/metrics", REMOTE_ADDR="10.20.30.40").status_code == 403
+    # A proxy on this machine relays the world's requests from 127.0.0.1: not this machine's.
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5").status_code == 403
 
 
 def test_with_metrics_token_the_bearer_token_is_needed_from_anywhere(client, settings):
