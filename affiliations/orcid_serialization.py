@@ -10,13 +10,12 @@ https://info.orcid.org/documentation/api-tutorials/api-tutorial-add-and-update-d
 
 from __future__ import annotations
 
-import hashlib
-import json
 from functools import lru_cache
 
 from django.conf import settings
 from lxml import etree
 
+from orcid_client.canonical import content_hash
 from orcid_client import text
 from orcid_client.affiliation_body import (
     AffiliationBody,
@@ -70,9 +69,7 @@ def affiliation_to_json(affiliation: Affiliation, *, put_code: int | None = None
 
 def affiliation_content_hash(affiliation: Affiliation) -> str:
     """SHA-256 of what would be written (the section included: a move is a new item)."""
-    body = {"section": affiliation.section, **affiliation_to_json(affiliation)}
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return content_hash(affiliation_to_json(affiliation), section=affiliation.section)
 
 
 @lru_cache(maxsize=8)

@@ -12,10 +12,9 @@ schemas/orcid-model/record_3.0/employment-3.0.xsd (tests/employments/test_orcid_
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 
+from orcid_client.canonical import content_hash
 from orcid_client import organizations, text
 from orcid_client.affiliation_body import AffiliationBody, affiliation_json, affiliation_xml, date_parts
 from orcid_client.organizations import Organization
@@ -95,5 +94,4 @@ def employment_to_json(employment: Employment, *, put_code: int | None = None) -
 def employment_content_hash(employment: Employment) -> str:
     """SHA-256 of what would be written, so the sync updates an item only when this changes
     (including a change of the INSTITUTION_* settings)."""
-    canonical = json.dumps(employment_to_json(employment), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return content_hash(employment_to_json(employment))

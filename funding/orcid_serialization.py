@@ -11,13 +11,12 @@ https://info.orcid.org/documentation/api-tutorials/api-tutorial-add-and-update-d
 
 from __future__ import annotations
 
-import hashlib
-import json
 from functools import lru_cache
 
 from django.conf import settings
 from lxml import etree
 
+from orcid_client.canonical import content_hash
 from orcid_client import text
 from orcid_client.affiliation_body import (
     ExternalIdBody,
@@ -148,8 +147,7 @@ def funding_to_xml(funding: Funding, *, put_code: int | None = None) -> bytes:
 
 def funding_content_hash(funding: Funding) -> str:
     """SHA-256 of what would be written, so the sync updates an item only when this changes."""
-    canonical = json.dumps(funding_to_json(funding), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return content_hash(funding_to_json(funding))
 
 
 @lru_cache(maxsize=1)

@@ -179,6 +179,8 @@ def external_id_relationship(work_type: str, id_type: str) -> str:
 def external_id_url(id_type: str, value: str) -> str:
     """The resolver URL ORCID shows for an identifier, or "" when it has none."""
     template = _RESOLVERS.get((id_type or "").lower())
+    if template and re.match(r"^https?://", value or "", re.IGNORECASE):
+        return value  # already the link (a DOI given as https://doi.org/...), not to be wrapped again
     if template:
         return template.format(urllib.parse.quote(value, safe="/:;()._-~+=,@!$&*'"))
     if id_type == "uri" and idutils.is_url(value):

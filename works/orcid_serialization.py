@@ -23,8 +23,6 @@ and the write samples in schemas/orcid-model/samples/write_samples/.
 from __future__ import annotations
 
 import calendar
-import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -32,6 +30,7 @@ from functools import lru_cache
 from django.conf import settings
 from lxml import etree
 
+from orcid_client.canonical import content_hash
 from orcid_client.identifiers import ORCID_IDENTIFIER_TYPES, external_id_relationship, external_id_url
 from orcid_client.text import clean_text, cut_text
 
@@ -228,6 +227,9 @@ _BIBTEX_TYPES = {
 }
 
 
+_DOI_LINK = re.compile(r"^(?:https?://(?:dx\.|www\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+
+
 def _bibtex_escape(value: str) -> str:
     # Braces balance BibTeX groups; an unbalanced one would corrupt the entry, so drop them.
     return value.replace("{", "").replace("}", "").replace("\\", "")
@@ -251,7 +253,8 @@ def _bibtex(work, title, subtitle, journal_title, year, month, external_ids, con
         fields.append(("month", calendar.month_abbr[month].lower()))
     for ext in external_ids:
         if ext.type == "doi":
-            fields.append(("doi", ext.value))
+            # The DOI itself, however the unit gave it (a resolver link is the same DOI).
+            fields.append(("doi", _DOI_LINK.sub("", ext.value)))
         elif ext.type == "isbn":
             fields.append(("isbn", ext.value))
         elif ext.type == "issn":
@@ -387,12 +390,10 @@ def payload_to_xml(p: WorkPayload) -> bytes:
 
 
 def work_content_hash(work: Work) -> str:
-    """A stable SHA-256 of what would be written for `work` (its JSON form, keys sorted).
-
-    Changes exactly when the body sent to ORCID changes; notes and database-only fields
-    (approval, timestamps) do not count."""
-    canonical = json.dumps(work_to_json(work), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    """A stable SHA-256 of what ORCID would show of `work` (orcid_client.canonical): changes
+    when the visible content changes, not with whitespace, a DOI's form or the serialiser's
+    layout; notes and database-only fields (approval, timestamps) do not count."""
+    return content_hash(work_to_json(work))
 
 
 @lru_cache(maxsize=1)
