@@ -17,5 +17,8 @@ class IncidentAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the on-call history
+
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser

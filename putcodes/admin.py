@@ -24,6 +24,13 @@ from .services import items_retry_failed, researchers_sync_now
 from .svg import runs_chart
 
 
+def _short_time(value) -> str:
+    """A timestamp in the admin's lists: short, in the site's time zone."""
+    from django.utils import timezone
+
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
 def _units_for(request):
     """The units `request.user` acts for (None: all, for superusers)."""
     from units.models import Unit
@@ -144,15 +151,16 @@ class WithdrawnByFilter(admin.SimpleListFilter):
 
 @admin.register(OrcidItem)
 class OrcidItemAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
+    # Fits 1280 px: the unit by its code, one date, short headers (the change page has the rest).
     list_display = (
-        "local_id", "item_title", "kind", "unit", "researcher_id_display", "orcid", "put_code", "state",
-        "error_display", "written_at", "updated_at",
+        "local_id", "item_title", "kind", "unit_code", "researcher_id_display", "orcid_id", "put_code", "state",
+        "error_display", "written_short",
     )
     list_filter = ("state", WithdrawnByFilter, "kind", "unit", ErrorFilter)
     search_fields = (
         "orcid", "=researcher__username", "local_id", "work__identifiers_text", "work__title",
     )
-    list_select_related = ("unit", "researcher", "work", "employment")
+    list_select_related = ("unit", "researcher", "work", "employment", "affiliation", "funding")
     raw_id_fields = ("researcher", "work", "employment")
     actions = [sync_selected_researchers, retry_failed_items]
     date_hierarchy = "updated_at"
@@ -162,10 +170,22 @@ class OrcidItemAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Title")
     def item_title(self, obj: OrcidItem) -> str:
-        target = obj.work or obj.employment
+        target = obj.work or obj.employment or obj.affiliation or obj.funding
         return str(target)[:80] if target else "(removed)"
 
-    @admin.display(description="Institutional ID", ordering="researcher__username")
+    @admin.display(description="Unit", ordering="unit__code")
+    def unit_code(self, obj: OrcidItem) -> str:
+        return obj.unit.code
+
+    @admin.display(description="ORCID iD", ordering="orcid")
+    def orcid_id(self, obj: OrcidItem) -> str:
+        return obj.orcid
+
+    @admin.display(description="Written", ordering="written_at")
+    def written_short(self, obj: OrcidItem) -> str:
+        return _short_time(obj.written_at)
+
+    @admin.display(description="Researcher", ordering="researcher__username")
     def researcher_id_display(self, obj: OrcidItem) -> str:
         return obj.researcher.get_username()
 
@@ -186,6 +206,13 @@ class OrcidItemAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # rows come from the sync only
+
+    def has_change_permission(self, request, obj=None):
+        # The list's actions need "change"; a row itself is a record of ORCID: view-only, no Save.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deleting a row would forget a put-code that is on ORCID
 
 
 class SyncErrorInline(admin.TabularInline):
@@ -211,9 +238,11 @@ class SyncRunAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
     """Unit staff see their units' runs only (a run of every unit, or another unit's, names
     researchers and counts that are not theirs); superusers see all."""
 
+    # Fits 1280 px: the figures a reader needs first; unchanged, skipped and ORCID calls are on
+    # the run's page.
     list_display = (
-        "id", "started_at", "trigger", "triggered_by", "unit", "status", "duration_display", "researchers_done",
-        "created", "updated", "deleted", "unchanged", "skipped", "failed", "api_writes", "api_reads", "error_count",
+        "id", "started_short", "trigger", "triggered_by", "unit", "status", "duration_display", "people",
+        "added", "updated", "deleted", "failed", "note_short",
     )
     # Only the units of the runs one may see, not every unit's name.
     list_filter = ("status", "trigger", ("unit", admin.RelatedOnlyFieldListFilter))
@@ -222,6 +251,22 @@ class SyncRunAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
     readonly_fields = [f.name for f in SyncRun._meta.fields]
     inlines = [SyncErrorInline]
     date_hierarchy = "started_at"
+
+    @admin.display(description="Started", ordering="started_at")
+    def started_short(self, obj: SyncRun) -> str:
+        return _short_time(obj.started_at)
+
+    @admin.display(description="People", ordering="researchers_done")
+    def people(self, obj: SyncRun) -> str:
+        return f"{obj.researchers_done}/{obj.researchers_total}" if obj.researchers_total else str(obj.researchers_done)
+
+    @admin.display(description="Added", ordering="created")
+    def added(self, obj: SyncRun) -> int:
+        return obj.created
+
+    @admin.display(description="Note")
+    def note_short(self, obj: SyncRun) -> str:
+        return obj.note[:120]
 
     @admin.display(description="Duration")
     def duration_display(self, obj: SyncRun) -> str:
@@ -233,6 +278,9 @@ class SyncRunAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a run is a record of what happened
 
     def get_urls(self):
         urls = super().get_urls()

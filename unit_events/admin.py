@@ -51,6 +51,9 @@ class EventDeliveryAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the log of what was sent
+
     @admin.action(description="Retry the selected deliveries now")
     def retry_now(self, request, queryset):
         count = deliveries_retry_now(deliveries=queryset)

@@ -107,3 +107,6 @@ class ImportJobAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a record of what was imported
