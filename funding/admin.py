@@ -28,8 +28,9 @@ class FundingAdmin(UnitScopedAdminMixin, ConsentAdminMixin, ImportUploadAdminMix
     change_list_template = "funding/admin_change_list.html"
     to_json = staticmethod(funding_to_json)
     eligibility_of = staticmethod(funding_eligibility)
-    list_display = ("local_id", "title", "researcher", "unit", "funding_type", "funder_name", "grant_number",
-                    "amount", "currency", "dates", "approved", "orcid_state", "put_code", "removed_at")
+    # Fits 1280 px (issue 14): amount with its currency, the unit by its code; removal is a filter.
+    list_display = ("local_id", "title", "researcher", "unit_code", "funding_type", "funder_name", "grant_number",
+                    "amount_display", "dates", "approved", "orcid_state", "put_code")
     list_filter = ("orcid_item__state", "funding_type", "unit", ("removed_at", admin.EmptyFieldListFilter),
                    "approved", "role")
     search_fields = ("local_id", "title", "researcher__username", "grant_number", "funder_name",
@@ -38,3 +39,11 @@ class FundingAdmin(UnitScopedAdminMixin, ConsentAdminMixin, ImportUploadAdminMix
     list_select_related = ("unit", "researcher", "orcid_item")
     readonly_fields = ("eligibility", "orcid_state", "put_code", "created_at", "updated_at", "orcid_preview")
     actions = [sync_selected_owners]
+
+    @admin.display(description="Unit", ordering="unit__code")
+    def unit_code(self, obj):
+        return obj.unit.code
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_display(self, obj):
+        return f"{obj.amount} {obj.currency}".strip() if obj.amount is not None else ""
