@@ -123,6 +123,10 @@ def test_command_for_one_unit_counts_its_people_and_items_only(campus, capsys):
     assert data["total"]["items_on_orcid_work"] == 3
     assert data["total"]["items_on_orcid_employment"] == 0
     assert [row["unit"] for row in data["units"]] == ["library"]
+    chemistry = next(row for row in data["departments"] if row["department"] == "Chemistry")
+    assert (chemistry["researchers"], chemistry["items_on_orcid_work"], chemistry["items_on_orcid_employment"],
+            chemistry["items_failing"]) == (1, 2, 0, 1)
+    assert "Physics" not in {row["department"] for row in data["departments"]}  # dee: HR's items only
 
 
 def test_unknown_unit_is_an_error_naming_the_known_ones(campus):
