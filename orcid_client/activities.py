@@ -21,6 +21,8 @@ AFFILIATION_SECTIONS = ("employment", "education", "qualification", "invited-pos
                         "membership", "service")
 FUNDING = "funding"
 SECTIONS = (*AFFILIATION_SECTIONS, FUNDING)
+# The summary sections of `/activities`, by the section (item kind) they hold, as ORCID names them.
+ACTIVITY_SECTIONS = {"work": "works", **{s: f"{s}s" for s in AFFILIATION_SECTIONS}, FUNDING: "fundings"}
 
 
 def section_check(section: str) -> str:
@@ -71,3 +73,35 @@ class ActivitiesMixin:
             documents.affiliations_from_json(data) if fmt == JSON else documents.affiliations_from_xml(data)
         )
         return summaries
+
+    def activities_read(self, *, orcid: str, access_token: str, fmt: str | None = None) -> dict[str, list]:
+        """Every section of the record in ONE call (GET /activities): the summaries of each
+        section ('work', 'employment', ..., 'funding'; every key present, [] when empty) as
+        `works_read` and `activity_summaries_read` give them. What the reconcile reads: one
+        call per record instead of one per section (issue 17)."""
+        data, fmt = self._item_read(orcid, access_token, ["activities"], fmt)
+        if fmt == JSON:
+            return {section: _section_from_json(section, data.get(plural) or {})
+                    for section, plural in ACTIVITY_SECTIONS.items()}
+        root = documents.parse_xml(data)
+        by_plural = {documents._local(child): child for child in root if isinstance(child.tag, str)}
+        return {section: _section_from_xml(section, by_plural.get(plural))
+                for section, plural in ACTIVITY_SECTIONS.items()}
+
+
+def _section_from_json(section: str, data: dict) -> list:
+    if section == "work":
+        return documents.works_from_json(data)
+    if section == FUNDING:
+        return funding_documents.fundings_from_json(data)
+    return documents.affiliations_from_json(data)
+
+
+def _section_from_xml(section: str, element) -> list:
+    if element is None:
+        return []
+    if section == "work":
+        return [documents.work_from_xml_element(el) for el in element.iter("{%s}work-summary" % documents.NS["work"])]
+    wanted = "funding-summary" if section == FUNDING else f"{section}-summary"
+    make = funding_documents.funding_from_xml_element if section == FUNDING else documents.affiliation_from_xml_element
+    return [make(el) for el in element.iter() if isinstance(el.tag, str) and documents._local(el) == wanted]

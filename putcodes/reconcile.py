@@ -11,8 +11,10 @@ researcher did there (the webhook's work, and the periodic fallback for missed c
 - The curation page's cached copy of the record ("already on your ORCID record") is dropped,
   so the page reads the record afresh.
 
-Only reads are sent to ORCID, one per kind the researcher has items of (none if they have
-none). So the reconcile does not take the record's write lock (putcodes.locks): holding it
+Only reads are sent to ORCID: ONE per record, `GET /v3.0/{orcid}/activities`, which holds
+every section (works, the seven affiliation sections, funding), and none for a researcher with
+nothing on ORCID. The ledger is then brought in line with a few conditional UPDATEs (one per
+state read and change found), not one per row. So the reconcile does not take the record's write lock (putcodes.locks): holding it
 would make a sync that meets it skip the researcher until the next run. It is safe beside a
 running sync because the ledger is read before ORCID is and each change is a conditional
 UPDATE on the state read: an item the sync creates meanwhile is not in the snapshot, so it
@@ -23,7 +25,10 @@ is never taken for a deleted one, and an item the sync deletes meanwhile ends `w
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -32,7 +37,6 @@ from django.utils import timezone
 from orcid_client.client import default_client
 from orcid_client.errors import RecordUnusable, TokenRevoked
 
-from .kinds import kind_get
 from .models import OrcidItem
 from .sync.ledger import items_mark_gone, items_mark_withdrawn
 
@@ -42,6 +46,7 @@ State = OrcidItem.State
 # Items whose put-code is live on ORCID as far as the ledger knows (an ERROR item with a
 # put-code failed an update, but is still there).
 LIVE_STATES = (State.ON_ORCID, State.ERROR)
+UPDATE_CHUNK = 500  # rows per conditional UPDATE (SQLite's expression depth stays small)
 
 
 @dataclass
@@ -53,10 +58,6 @@ class ReconcileResult:
 
     def __bool__(self) -> bool:
         return not self.skipped
-
-
-def _read(client, kind: str, orcid: str, token: str) -> list:
-    return kind_get(kind).read(client, orcid, token)
 
 
 def curation_cache_clear(*, researcher, orcid: str) -> None:
@@ -111,18 +112,16 @@ def researcher_reconcile(*, researcher, client=None) -> ReconcileResult:
 
 
 def _read_record(connection, kinds: list[str], client, result: ReconcileResult) -> dict[str, dict[int, str]] | None:
-    """Each kind's put-codes on the record with their visibility; None (and `result.skipped`
-    says why) when ORCID refused the token or the record."""
+    """Each kind's put-codes on the record with their visibility, from ONE read of the whole
+    record (GET /activities: every section); None (and `result.skipped` says why) when ORCID
+    refused the token or the record."""
     from connections.services import connection_call, connection_mark_revoked
 
-    on_orcid: dict[str, dict[int, str]] = {}
     try:
-        for kind in kinds:
-            summaries = connection_call(
-                connection=connection, call=lambda token, k=kind: _read(client, k, connection.orcid, token)
-            )
-            on_orcid[kind] = {summary.put_code: summary.visibility for summary in summaries}
-            result.reads += 1
+        sections = connection_call(
+            connection=connection, call=lambda token: client.activities_read(orcid=connection.orcid, access_token=token)
+        )
+        result.reads += 1
     except TokenRevoked as error:
         connection_mark_revoked(connection=connection, reason=f"ORCID refused the token while reconciling: {error}")
         result.skipped = "ORCID access revoked"
@@ -130,30 +129,60 @@ def _read_record(connection, kinds: list[str], client, result: ReconcileResult) 
     except RecordUnusable as error:  # recorded on the connection by connection_call
         result.skipped = f"ORCID record {error.record_state}"
         return None
-    return on_orcid
+    return {kind: {s.put_code: s.visibility for s in sections.get(kind, [])} for kind in kinds}
+
+
+def _rows_q(rows: list[dict]) -> Q:
+    """The rows as read: each by its id AND its put-code (a row the sync rewrote meanwhile with
+    a new put-code is left alone)."""
+    return reduce(or_, (Q(pk=row["pk"], put_code=row["put_code"]) for row in rows))
+
+
+def _groups(rows: list[dict], *fields: str):
+    """`rows` grouped by the values of `fields`, in chunks small enough for one UPDATE each."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(row[f] for f in fields)].append(row)
+    for key, members in groups.items():
+        for start in range(0, len(members), UPDATE_CHUNK):
+            yield key, members[start:start + UPDATE_CHUNK]
 
 
 def _ledger_update(snapshot: list[dict], on_orcid: dict[str, dict[int, str]], result: ReconcileResult) -> list[int]:
-    """Bring the rows of `snapshot` in line with the record; returns the ids the researcher hid."""
+    """Bring the rows of `snapshot` in line with the record with a few conditional UPDATEs (one
+    per state read and change, whatever the number of rows: the first reconcile of a large
+    ledger is not a million single-row UPDATEs); returns the ids the researcher hid."""
     now = timezone.now()
-    hidden: list[int] = []
+    gone, ours, seen = [], [], []
     for row in snapshot:
         visibility = on_orcid[row["kind"]].get(row["put_code"])
-        same_row = Q(pk=row["pk"], state=row["state"], put_code=row["put_code"])
-        if visibility is None and row["in_flight"] == OrcidItem.InFlight.DELETE:
+        if visibility is None:
             # A DELETE of ours whose answer was lost (a crash): it happened; ours, not the researcher's.
-            items_mark_withdrawn(OrcidItem.objects.filter(same_row, in_flight=row["in_flight"]), now=now)
-        elif visibility is None:
-            # As the sync records a 404 (putcodes.services): nothing known is on ORCID any more.
-            if items_mark_gone(OrcidItem.objects.filter(same_row, in_flight=row["in_flight"]), now=now):
-                result.deleted_on_orcid.append(row["pk"])
+            (ours if row["in_flight"] == OrcidItem.InFlight.DELETE else gone).append(row)
         elif visibility and visibility != row["visibility"]:
-            updated = OrcidItem.objects.filter(same_row).update(visibility=visibility, updated_at=now)
-            # The first reading of an item's visibility is not a change the researcher made.
-            if row["visibility"]:
-                result.visibility_changed += updated
-                if updated and visibility != "public":
-                    hidden.append(row["pk"])
+            seen.append({**row, "seen": visibility})
+    for (state, in_flight), rows in _groups(ours, "state", "in_flight"):
+        items_mark_withdrawn(OrcidItem.objects.filter(_rows_q(rows), state=state, in_flight=in_flight), now=now)
+    for (state, in_flight), rows in _groups(gone, "state", "in_flight"):
+        # As the sync records a 404 (putcodes.services): nothing known is on ORCID any more.
+        matched = OrcidItem.objects.filter(_rows_q(rows), state=state, in_flight=in_flight)
+        ids = list(matched.values_list("pk", flat=True))
+        if ids and items_mark_gone(matched, now=now):
+            result.deleted_on_orcid.extend(ids)
+    return _visibility_update(seen, result, now)
+
+
+def _visibility_update(rows: list[dict], result: ReconcileResult, now) -> list[int]:
+    hidden: list[int] = []
+    for (state, before, after), members in _groups(rows, "state", "visibility", "seen"):
+        updated = OrcidItem.objects.filter(_rows_q(members), state=state, visibility=before).update(
+            visibility=after, updated_at=now
+        )
+        # The first reading of an item's visibility is not a change the researcher made.
+        if before:
+            result.visibility_changed += updated
+            if updated and after != "public":
+                hidden.extend(row["pk"] for row in members)
     return hidden
 
 

@@ -44,11 +44,17 @@ class Recovery:
         if self.mode != Mode.FULL:
             self.counts.skipped += plan.writes
             return None
-        for kind in {e.kind.kind: e.kind for e in plan.unknown}.values():
-            if self.reconcile(kind, [e for e in plan.unknown if e.kind is kind], count=False) is None:
-                # The record could not be read: nothing else is written until it can be.
-                self.counts.failed += plan.writes
-                return None
+        kinds = {e.kind.kind: e.kind for e in plan.unknown}
+        # Writes in flight of several kinds: the whole record in one read (GET /activities).
+        self._record = self._activities_read() if len(kinds) > 1 else None
+        try:
+            for kind in kinds.values():
+                if self.reconcile(kind, [e for e in plan.unknown if e.kind is kind], count=False) is None:
+                    # The record could not be read: nothing else is written until it can be.
+                    self.counts.failed += plan.writes
+                    return None
+        finally:
+            self._record = None
         # The record is known again: plan afresh.
         return researcher_plan(researcher=self.researcher, orcid=self.orcid, units=self.units, connection=self.connection)
 
@@ -89,6 +95,21 @@ class Recovery:
             qs = qs.exclude(pk=exclude)
         return set(qs.values_list("put_code", flat=True))
 
+    _record: dict | None = None  # the record's sections, read once for a reconcile of several kinds
+
+    def _activities_read(self) -> dict | None:
+        """Every section of the record in one call, or None (each kind is then read on its own,
+        which also reports why a read failed)."""
+        try:
+            return self.with_token(lambda token: self.client.activities_read(orcid=self.orcid, access_token=token))
+        except (StopWriting, OrcidError):
+            return None
+
+    def _summaries(self, kind: ItemKind) -> list:
+        if self._record is not None and kind.kind in self._record:
+            return self._record[kind.kind]
+        return self.with_token(lambda token: kind.read(self.client, self.orcid, token))
+
     def reconcile(self, kind: ItemKind, entries: list[Entry], *, count: bool) -> list[Entry] | None:
         """Learn from the record which of `entries` (writes in flight: POSTs whose answer was
         lost, DELETEs left by a dead process) happened.
@@ -96,7 +117,7 @@ class Recovery:
         Returns the POSTs not found (pending again), or None when the record could not be read
         (the items stay as they are, to be reconciled first next run)."""
         try:
-            summaries = self.with_token(lambda token: kind.read(self.client, self.orcid, token))
+            summaries = self._summaries(kind)
         except StopWriting:
             return None
         except (TokenRevoked, RecordUnusable) as error:

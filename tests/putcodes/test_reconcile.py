@@ -43,7 +43,7 @@ def test_deleted_on_orcid_is_marked_and_not_recreated(orcid_simulator, ada):
     result = researcher_reconcile(researcher=ada)
 
     assert sorted(result.deleted_on_orcid) == sorted([work_item.pk, employment_item.pk])
-    assert result.reads == 2
+    assert result.reads == 1  # one GET /activities for both kinds (issue 17)
     for item in (work_item, employment_item):
         item.refresh_from_db()
         assert item.state == "deleted_on_orcid" and item.deleted_on_orcid_at is not None
