@@ -77,6 +77,9 @@ def _works_choose(request):
     one = request.POST.get("approve_one") or request.POST.get("reject_one")
     if one:
         action = "approve" if request.POST.get("approve_one") else "reject"
+    if action == "none":  # Enter pressed in the form (its default button): nothing is changed
+        messages.info(request, "Nothing was changed. Use a button to add works or keep them off your ORCID record.")
+        return _back(request)
     if action not in {"approve", "reject"}:
         messages.error(request, "Choose whether to add the works to your ORCID record or keep them off it.")
         return _back(request)
