@@ -8,7 +8,7 @@ TEST_ENV := PORTAL_ENV_FILE=/nonexistent DJANGO_SETTINGS_MODULE=orcid_portal.set
 PG_URL ?= postgres://orcid_portal:orcid_portal@127.0.0.1:5432/orcid_portal
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint services install install-dev simulator sync benchmark clean
+.PHONY: run test lint services install install-dev simulator sync benchmark screenshots clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,10 @@ sync: install
 benchmark: install-dev
 	PORTAL_ENV_FILE=/nonexistent $(PY) benchmarks/bench_import_works.py
 	PORTAL_ENV_FILE=/nonexistent $(PY) benchmarks/bench_sync.py
+
+# The README's pictures (issue 14): the main pages in headless Chromium, into docs/screenshots/.
+screenshots: install-dev
+	PORTAL_SCREENSHOTS=docs/screenshots $(TEST_ENV) $(PY) -m pytest tests/screenshots -q -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm .var
