@@ -14,12 +14,12 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.views import APIView
 
 from connections.serializers import ErrorSerializer
 from units.authentication import ScopeRequired, request_api_key
 from units.models import ApiKey
+from units.pagination import ApiPagination
 from units.permissions import unit_scoped
 
 NOT_FOUND = "No researcher with this institutional ID."
@@ -28,9 +28,7 @@ KINDS = ("work", "employment", "education", "qualification", "invited-position",
 STATUSES = ("not_eligible", "awaiting_approval", "rejected", "pending", "on_orcid", "deleted_on_orcid", "error")
 
 
-class ItemsPagination(LimitOffsetPagination):
-    default_limit = 500
-    max_limit = 5000
+ItemsPagination = ApiPagination  # the API's one pagination (units/pagination.py)
 
 
 class ItemSerializer(serializers.Serializer):

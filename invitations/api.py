@@ -9,18 +9,16 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import permissions, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import LimitOffsetPagination
 
 from connections.serializers import ErrorSerializer
 from units.authentication import request_api_key
 from units.models import ApiKey
+from units.pagination import ApiPagination
 
 from .models import Invitation
 
 
-class InvitationPagination(LimitOffsetPagination):
-    default_limit = 500
-    max_limit = 5000
+InvitationPagination = ApiPagination  # the API's one pagination (units/pagination.py)
 
 
 STATUS_FIELD = serializers.ChoiceField(choices=Invitation.Status.choices)

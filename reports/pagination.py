@@ -1,9 +1,5 @@
-"""Pages of a list as CONTRACT §4 fixes them: {"count", "next", "previous", "results"},
-`?limit=` (default 500, at most 5,000) and `?offset=`."""
+"""Pages of a list as CONTRACT §4 fixes them: the API's one pagination (units/pagination.py)."""
 
-from rest_framework.pagination import LimitOffsetPagination
+from units.pagination import ApiPagination
 
-
-class ApiPagination(LimitOffsetPagination):
-    default_limit = 500
-    max_limit = 5000
+__all__ = ["ApiPagination"]

@@ -21,12 +21,14 @@ from rest_framework.views import APIView
 from connections.serializers import ErrorSerializer
 from units.authentication import ScopeRequired, request_api_key
 from units.models import ApiKey
+from units.pagination import PAGE_PARAMETERS, ApiPagination, page_serializer
 from units.permissions import unit_scoped
 
 from . import selectors, services
 from .serializers import WorkApprovalSerializer, WorkSerializer, work_row_data
 
 NOT_FOUND = "No researcher with this institutional ID."
+WorksPageSerializer = page_serializer("WorksPage", WorkSerializer)
 
 
 ERRORS = {
@@ -64,14 +66,18 @@ class ResearcherWorksView(APIView):
     @extend_schema(
         operation_id="researcher_works_list",
         summary="A researcher's works and their state on ORCID",
-        parameters=[IID],
-        responses={200: WorkSerializer(many=True), **ERRORS},
+        description="Paginated (CONTRACT §4): `{count, next, previous, results}`, `?limit=` (default 500, "
+        "at most 5000) and `?offset=`; `next` is the following page's URL.",
+        parameters=[IID, *PAGE_PARAMETERS],
+        responses={200: WorksPageSerializer, **ERRORS},
         tags=["works"],
     )
     def get(self, request, institutional_id: str):
         researcher = _researcher(request, institutional_id)
-        works = list(_works(request, researcher))
-        return Response([work_row_data(row) for row in selectors.work_rows(works)])
+        paginator = ApiPagination()
+        # One page of works is read (and its ledger rows), not all of the researcher's.
+        works = paginator.paginate_queryset(_works(request, researcher), request, view=self)
+        return paginator.get_paginated_response([work_row_data(row) for row in selectors.work_rows(works)])
 
 
 class ResearcherWorkView(APIView):

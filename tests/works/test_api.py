@@ -46,7 +46,9 @@ def test_a_researcher_lists_their_works_with_the_contract_fields(ada, ada_sessio
     WorkFactory(researcher=ada, unit=library, private=True)
     response = ada_session.get("/api/v1/researchers/ada/works")
     assert response.status_code == 200
-    first, second = response.json()
+    page = response.json()  # a page (CONTRACT §4, issue 17: the list was a bare array before)
+    assert (page["count"], page["next"], page["previous"]) == (2, None, None)
+    first, second = page["results"]
     assert set(first) == FIELDS
     assert first == {
         "id": work.pk, "local_id": "lib-1", "unit": "library", "title": work.title,
@@ -107,7 +109,7 @@ def test_session_patch_needs_csrf(ada):
 def test_a_unit_key_with_works_curate_acts_for_researchers_and_is_audited(ada, library):
     work = WorkFactory(researcher=ada, unit=library)
     client = key_client(library, ["works:curate"])
-    assert [w["id"] for w in client.get("/api/v1/researchers/ada/works").json()] == [work.pk]
+    assert [w["id"] for w in client.get("/api/v1/researchers/ada/works").json()["results"]] == [work.pk]
     response = client.patch(f"/api/v1/researchers/ada/works/{work.pk}", {"approved": True},
                             content_type="application/json")
     assert response.status_code == 200
@@ -127,7 +129,7 @@ def test_a_units_key_reaches_only_its_units_works(ada, library):
     other_unit = UnitFactory(code="law")
     theirs = WorkFactory(researcher=ada, unit=other_unit)
     client = key_client(library, ["works:curate"])
-    assert client.get("/api/v1/researchers/ada/works").json() == []
+    assert client.get("/api/v1/researchers/ada/works").json()["results"] == []
     assert client.patch(f"/api/v1/researchers/ada/works/{theirs.pk}", {"approved": True},
                         content_type="application/json").status_code == 404
 
@@ -170,3 +172,29 @@ def test_patch_takes_json_only_as_the_schema_says(ada, ada_session):
     patch = schema["paths"]["/api/v1/researchers/{institutional_id}/works/{work_id}"]["patch"]
     assert set(patch["requestBody"]["content"]) == {"application/json"}
     assert "415" in patch["responses"]
+
+
+def test_works_come_in_pages_with_the_next_pages_url(ada, ada_session, library):
+    works = [WorkFactory(researcher=ada, unit=library) for _ in range(5)]
+    page = ada_session.get("/api/v1/researchers/ada/works?limit=2").json()
+    seen = []
+    while True:
+        assert page["count"] == 5 and len(page["results"]) <= 2
+        seen += [w["id"] for w in page["results"]]
+        if page["next"] is None:
+            break
+        assert page["next"].startswith("http://testserver/api/v1/researchers/ada/works?")
+        page = ada_session.get(page["next"]).json()
+    assert seen == [w.pk for w in works]
+    # At most 5,000 a page, whatever is asked.
+    assert ada_session.get("/api/v1/researchers/ada/works?limit=100000").json()["count"] == 5
+
+
+def test_every_list_of_the_api_pages_the_same_way():
+    from affiliations.items_api import ItemsPagination
+    from invitations.api import InvitationPagination
+    from reports.pagination import ApiPagination as ReportsPagination
+    from units.pagination import ApiPagination
+
+    assert ItemsPagination is InvitationPagination is ReportsPagination is ApiPagination
+    assert (ApiPagination.default_limit, ApiPagination.max_limit) == (500, 5000)
