@@ -315,9 +315,6 @@ ORCID_CLIENT_SECRET = env.str("ORCID_CLIENT_SECRET", default=ORCID_DEMO_CLIENT_S
 ORCID_REQUESTS_PER_SECOND = env.float("ORCID_REQUESTS_PER_SECOND", default=24.0)
 ORCID_BURST = env.int("ORCID_BURST", default=40)
 ORCID_SYNC_INTERVAL_HOURS = env.float("ORCID_SYNC_INTERVAL_HOURS", default=48.0)
-# How often every record with the institution's items is read, to notice what researchers
-# deleted or hid on ORCID when no webhook told us (seeds the beat entry; putcodes/schedule.py).
-ORCID_RECONCILE_INTERVAL_HOURS = env.float("ORCID_RECONCILE_INTERVAL_HOURS", default=24.0)
 # Seconds to wait for ORCID to accept a connection and to answer.
 ORCID_CONNECT_TIMEOUT = env.float("ORCID_CONNECT_TIMEOUT", default=5.0)
 ORCID_READ_TIMEOUT = env.float("ORCID_READ_TIMEOUT", default=30.0)
@@ -329,6 +326,15 @@ ORCID_WEBHOOKS_ENABLED = env.bool("ORCID_WEBHOOKS_ENABLED", default=DEBUG)
 # ORCID calls back in bursts (also after the portal's own writes): at most one reconcile per
 # record per this many seconds (webhooks/services.py).
 ORCID_WEBHOOK_DEBOUNCE_SECONDS = env.float("ORCID_WEBHOOK_DEBOUNCE_SECONDS", default=30.0)
+# How often every record with the institution's items is read in full, to notice what researchers
+# deleted or hid on ORCID when no webhook told us: daily, weekly with webhooks (their safety net);
+# spread over the interval in ORCID_RECONCILE_SLICES runs (putcodes/reconcile_budget.py), and
+# at most ORCID_RECONCILE_BUDGET_SHARE of ORCID_REQUESTS_PER_SECOND while a sync is running.
+ORCID_RECONCILE_INTERVAL_HOURS = env.float(
+    "ORCID_RECONCILE_INTERVAL_HOURS", default=168.0 if ORCID_WEBHOOKS_ENABLED else 24.0
+)
+ORCID_RECONCILE_SLICES = env.int("ORCID_RECONCILE_SLICES", default=24)
+ORCID_RECONCILE_BUDGET_SHARE = env.float("ORCID_RECONCILE_BUDGET_SHARE", default=0.2)
 # The directory of ORCID's official v3.0 XSDs (orcid-model), shipped with the project.
 ORCID_SCHEMA_DIR = BASE_DIR / "schemas" / "orcid-model"
 
