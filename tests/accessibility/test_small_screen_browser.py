@@ -17,8 +17,9 @@ def browser_viewport() -> dict:
     return {"width": 390, "height": 844}  # a current phone's CSS pixels
 
 
-def test_first_work_is_visible_without_scrolling_on_a_phone(page, live_server):
-    ada = UserFactory(username="ada")
+@pytest.mark.parametrize("connected", [False, True], ids=["not-connected", "connected"])
+def test_first_work_is_visible_without_scrolling_on_a_phone(page, live_server, sync_env, connected):
+    ada = sync_env.researcher(username="ada")[0] if connected else UserFactory(username="ada")
     library = UnitFactory(code="library", name="The University Library")
     Work.objects.bulk_create(WorkFactory.build_batch(WORKS, researcher=ada, unit=library))
     sign_in(page, live_server.url, "ada")
