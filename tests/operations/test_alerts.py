@@ -140,3 +140,16 @@ class BrokenMailBackend:
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("smtp down")
+
+
+def test_incidents_are_listed_read_only_for_superusers_in_the_admin(client):
+    from tests.fixtures.works import UserFactory
+
+    alerts.incident_open(kind=Incident.Kind.SYNC_RUN_FAILED, summary="Sync run 7 could not proceed")
+    client.force_login(UserFactory(username="boss", is_staff=True, is_superuser=True))
+    page = client.get("/admin/operations/incident/")
+    assert page.status_code == 200 and "Sync run 7 could not proceed" in page.content.decode()
+    assert client.get("/admin/operations/incident/add/").status_code == 403
+    staff = UserFactory(username="librarian", is_staff=True)
+    client.force_login(staff)
+    assert client.get("/admin/operations/incident/").status_code == 403
