@@ -36,6 +36,7 @@ class Overview:
     works_waiting: int = 0
     works_pending: int = 0
     works_refused: int = 0
+    schedule_off: bool = False
 
     @property
     def waiting(self) -> int:
@@ -110,5 +111,13 @@ def researcher_overview(*, researcher) -> Overview:
     return Overview(
         last_sync=last_sync(researcher=researcher), next_sync=next_scheduled_sync(), sections=listed,
         works_waiting=works.get(WorkStatus.AWAITING_APPROVAL, 0), works_pending=works.get(WorkStatus.PENDING, 0),
-        works_refused=works.get(WorkStatus.ERROR, 0),
+        works_refused=works.get(WorkStatus.ERROR, 0), schedule_off=_schedule_off(),
     )
+
+
+def _schedule_off() -> bool:
+    from django_celery_beat.models import PeriodicTask
+
+    from .schedule import SYNC_ENTRY_NAME
+
+    return PeriodicTask.objects.filter(name=SYNC_ENTRY_NAME, enabled=False).exists()

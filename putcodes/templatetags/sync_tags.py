@@ -5,6 +5,7 @@ GET /api/v1/researchers/{id}/sync; without JavaScript a refresh link does) and i
 from datetime import timedelta
 
 from django import template
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -52,5 +53,7 @@ def researcher_overview(context):
         "connected": status == "active",
         "needs_reconnect": status in ("revoked", "expired"),
         "not_connected": status in (None, "disconnected"),
+        "institution_name": context.get("institution_name", ""),
+        "sync_every_hours": settings.ORCID_SYNC_INTERVAL_HOURS,
         "request": request,
     }
