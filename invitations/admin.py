@@ -66,8 +66,8 @@ def export_csv(modeladmin, request, queryset):
 
 @admin.register(Invitation)
 class InvitationAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("institutional_id", "email", "unit", "status", "sent_at", "reminders", "opened_at",
-                    "connected_at", "expires_at", "orcid_notified")
+    list_display = ("person", "email", "unit", "status", "sent_at", "reminders", "opened_at",
+                    "connected_at", "expires_at", "inbox")
     list_filter = ("status", "unit", "reminders", ("orcid_notified", admin.EmptyFieldListFilter))
     search_fields = ("institutional_id", "email", "given_names", "family_names", "orcid_notified")
     list_select_related = ("unit",)
@@ -83,6 +83,18 @@ class InvitationAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # invitations come from the upload, the users' action or the command
+
+    def has_change_permission(self, request, obj=None):
+        # Every field is read-only (the state machine changes them): no Save on an invitation.
+        return obj is None and super().has_change_permission(request, obj)
+
+    @admin.display(description="Institutional ID", ordering="institutional_id")
+    def person(self, obj):
+        return obj.institutional_id
+
+    @admin.display(description="ORCID inbox", ordering="orcid_notified")
+    def inbox(self, obj):
+        return obj.orcid_notified or "—"
 
     def get_urls(self):
         custom = [path("invite/", self.admin_site.admin_view(self.invite_view), name="invitations_invitation_invite")]
