@@ -31,7 +31,7 @@ from functools import reduce
 from operator import or_
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from orcid_client.client import default_client
@@ -117,6 +117,9 @@ def _read_record(connection, kinds: list[str], client, result: ReconcileResult) 
     refused the token or the record."""
     from connections.services import connection_call, connection_mark_revoked
 
+    from .reconcile_budget import reconcile_yield
+
+    reconcile_yield()  # writes first: at most its share of the rate limit while a sync runs
     try:
         sections = connection_call(
             connection=connection, call=lambda token: client.activities_read(orcid=connection.orcid, access_token=token)
@@ -195,12 +198,16 @@ def _announce_changes(deleted: list[int], hidden: list[int]) -> None:
             items_changed_on_orcid.send(sender=OrcidItem, items=list(ids), change=change)
 
 
-def researchers_to_reconcile():
+def researchers_to_reconcile(*, slice_: tuple[int, int] | None = None):
     """Ids of researchers with an active connection (or one waiting on its record) and something
     on ORCID: the periodic full reconcile reads their records (a researcher with nothing on
-    ORCID costs no call)."""
+    ORCID costs no call). `slice_=(index, count)`: only those whose id % count == index (one
+    run's part of the cycle, putcodes/reconcile_budget.py)."""
+    users = get_user_model().objects.all()
+    if slice_ is not None and slice_[1] > 1:
+        users = users.alias(slot=F("pk") % slice_[1]).filter(slot=slice_[0])
     return (
-        get_user_model().objects.filter(
+        users.filter(
             orcid_connection__status__in=["active", "locked", "deactivated", "deprecated"],
             orcid_items__state__in=LIVE_STATES,
             orcid_items__put_code__isnull=False,

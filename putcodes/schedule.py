@@ -47,12 +47,15 @@ RECONCILE_ALL_TASK = "putcodes.researchers_reconcile_all"
 
 
 def reconcile_schedule_seed(*, using: str = "default") -> bool:
-    """Create the named reconcile entry (daily unless ORCID_RECONCILE_INTERVAL_HOURS says otherwise)."""
+    """Create the named reconcile entry: every ORCID_RECONCILE_INTERVAL_HOURS (a day; a week with
+    webhooks) ÷ ORCID_RECONCILE_SLICES, each run reading its slice of the records."""
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    from .reconcile_budget import reconcile_entry_minutes
 
     if PeriodicTask.objects.using(using).filter(name=RECONCILE_ENTRY_NAME).exists():
         return False
-    minutes = max(1, round(float(settings.ORCID_RECONCILE_INTERVAL_HOURS) * 60))
+    minutes = max(1, round(reconcile_entry_minutes()))
     interval, _ = IntervalSchedule.objects.using(using).get_or_create(every=minutes, period=IntervalSchedule.MINUTES)
     PeriodicTask.objects.using(using).create(
         name=RECONCILE_ENTRY_NAME, task=RECONCILE_ALL_TASK, interval=interval,
@@ -60,6 +63,18 @@ def reconcile_schedule_seed(*, using: str = "default") -> bool:
         "or hid on ORCID (the fallback for missed webhooks); registers missing webhooks.",
     )
     return True
+
+
+def reconcile_entry_minutes_actual(*, using: str = "default") -> float | None:
+    """How often the reconcile entry runs as the admin left it (None: no entry, or not an interval)."""
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    task = PeriodicTask.objects.using(using).filter(name=RECONCILE_ENTRY_NAME).select_related("interval").first()
+    if task is None or task.interval is None:
+        return None
+    per = {IntervalSchedule.DAYS: 1440, IntervalSchedule.HOURS: 60, IntervalSchedule.MINUTES: 1,
+           IntervalSchedule.SECONDS: 1 / 60, IntervalSchedule.MICROSECONDS: 1 / 60e6}
+    return task.interval.every * per.get(task.interval.period, 1) or None
 
 
 # Runs whose process died are closed as interrupted (putcodes.sync.reaper); each run's start

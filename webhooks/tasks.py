@@ -60,15 +60,22 @@ def researcher_reconcile_task(user_id: int) -> None:
 
 @shared_task(name="putcodes.researchers_reconcile_all")
 def researchers_reconcile_all_task() -> int:
-    """The periodic full reconcile: one task per researcher with items on ORCID, and the
-    registration of any missing webhook. Returns how many researchers were queued."""
+    """The periodic full reconcile, one slice of it per run (putcodes/reconcile_budget.py: the
+    cycle is spread over ORCID_RECONCILE_INTERVAL_HOURS): one task per researcher of the slice
+    with items on ORCID, and the registration of any missing webhook. Returns how many
+    researchers were queued."""
+    from django.utils import timezone
+
     from putcodes.reconcile import researchers_to_reconcile
+    from putcodes.reconcile_budget import reconcile_slice
+    from putcodes.schedule import reconcile_entry_minutes_actual
 
     from .services import webhooks_register_missing
 
     webhooks_register_missing()
     queued = 0
-    for user_id in researchers_to_reconcile():
+    slice_ = reconcile_slice(timezone.now(), entry_minutes=reconcile_entry_minutes_actual())
+    for user_id in researchers_to_reconcile(slice_=slice_):
         researcher_reconcile_task.delay(user_id)
         queued += 1
     return queued

@@ -141,6 +141,7 @@ def test_the_periodic_reconcile_registers_missing_webhooks_and_reads_records_wit
     from webhooks.tasks import researchers_reconcile_all_task
 
     settings.ORCID_BASE_URL = settings.ORCID_API_URL = orcid_simulator.url
+    settings.ORCID_RECONCILE_SLICES = 1  # the whole cycle in this one run (it is spread over 24 by default)
     record = orcid_simulator.create_record(name="Ada Lovelace")
     ada = UserFactory(username="ada")
     OrcidConnectionFactory(user=ada, orcid=record["orcid"], access_token_plain=record["access_token"])
