@@ -315,6 +315,9 @@ ORCID_CLIENT_SECRET = env.str("ORCID_CLIENT_SECRET", default=ORCID_DEMO_CLIENT_S
 ORCID_REQUESTS_PER_SECOND = env.float("ORCID_REQUESTS_PER_SECOND", default=24.0)
 ORCID_BURST = env.int("ORCID_BURST", default=40)
 ORCID_SYNC_INTERVAL_HOURS = env.float("ORCID_SYNC_INTERVAL_HOURS", default=48.0)
+# At most this many updates (PUTs) per sync run, the most recently changed first; the rest wait
+# for the next run (spreads a real mass change; 0: no cap). putcodes/sync/mass_change.py.
+ORCID_MAX_UPDATES_PER_RUN = env.int("ORCID_MAX_UPDATES_PER_RUN", default=0)
 # Seconds to wait for ORCID to accept a connection and to answer.
 ORCID_CONNECT_TIMEOUT = env.float("ORCID_CONNECT_TIMEOUT", default=5.0)
 ORCID_READ_TIMEOUT = env.float("ORCID_READ_TIMEOUT", default=30.0)
