@@ -153,7 +153,7 @@ class WithdrawnByFilter(admin.SimpleListFilter):
 class OrcidItemAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
     # Fits 1280 px: the unit by its code, one date, short headers (the change page has the rest).
     list_display = (
-        "local_id", "item_title", "kind", "unit_code", "researcher_id_display", "orcid_id", "put_code", "state",
+        "local_id_display", "item_title", "kind", "unit_code", "researcher_id_display", "orcid_id", "put_code", "state",
         "error_display", "written_short",
     )
     list_filter = ("state", WithdrawnByFilter, "kind", "unit", ErrorFilter)
@@ -167,6 +167,10 @@ class OrcidItemAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
     readonly_fields = [f.name for f in OrcidItem._meta.fields]
     list_per_page = 100
     show_full_result_count = False  # COUNT(*) on a large ledger for every page is slow
+
+    @admin.display(description="Local ID", ordering="local_id")
+    def local_id_display(self, obj: OrcidItem) -> str:
+        return obj.local_id
 
     @admin.display(description="Title")
     def item_title(self, obj: OrcidItem) -> str:
