@@ -17,6 +17,7 @@ from ..models import OrcidItem, SyncRun
 from .counts import SyncCounts
 from .execute import ResearcherSync, StopWriting
 from .load import researcher_plan
+from .mass_change import plan_cap_updates
 from .plan import LIVE_STATES, Entry, Mode, Plan, plan_has_calls
 from .policy import record_probe_due
 from .totals import run_add, run_add_stats
@@ -122,6 +123,7 @@ def _sync_locked(researcher, connection, client, counts, units, plan, planned_at
         )
         if not fresh:
             plan = researcher_plan(researcher=researcher, orcid=connection.orcid, units=units, connection=connection)
+        plan_cap_updates(plan, run_id=run_id)  # ORCID_MAX_UPDATES_PER_RUN: a mass change spread over runs
         ResearcherSync(
             researcher=researcher, connection=connection, client=client, counts=counts, units=units, run_id=run_id
         ).run(plan)

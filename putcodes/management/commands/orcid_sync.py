@@ -1,6 +1,8 @@
-"""`manage.py orcid_sync [--unit CODE] [--researcher INSTITUTIONAL_ID]`: one sync now, in this
-process (the same code the scheduled task runs), several researchers at once, with a
-progress bar, ending with the summary line of CONTRACT §3."""
+"""`manage.py orcid_sync [--unit CODE] [--researcher INSTITUTIONAL_ID] [--dry-run]`: one sync now, in
+this process (the same code the scheduled task runs), several researchers at once, with a
+progress bar, ending with the summary line of CONTRACT §3. It first prints what the plan will
+do and how long it takes at ORCID's rate (on standard error; `--dry-run`: only that, on
+standard output, and nothing is written)."""
 
 from __future__ import annotations
 
@@ -26,6 +28,12 @@ class Command(BaseCommand):
             help=f"Researchers synced at once (default ORCID_SYNC_WORKERS, {DEFAULT_WORKERS}); the rate limit is shared.",
         )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--dry-run", action="store_true",
+            help="Say what a run would do (counts per action, ORCID calls, how long at ORCID_REQUESTS_PER_SECOND) "
+            "and write nothing.",
+        )
+        parser.add_argument("--no-estimate", action="store_true", help="Do not print the plan's estimate first.")
 
     def handle(self, *args, **options):
         from units.models import Unit
@@ -41,6 +49,12 @@ class Command(BaseCommand):
             researcher = get_user_model().objects.filter(username=options["researcher"]).first()
             if researcher is None:
                 raise CommandError(f"No researcher with the institutional ID {options['researcher']!r}.")
+        if options["dry_run"] or not options["no_estimate"]:
+            estimate = self._estimate(unit, researcher)
+            if options["dry_run"]:
+                self.stdout.write(estimate.line())
+                return
+            self.stderr.write(estimate.line())
         try:
             who = getpass.getuser()
         except Exception:  # no login name in a container: say where it came from
@@ -78,3 +92,11 @@ class Command(BaseCommand):
             f"ORCID calls: {run.api_writes} write(s), {run.api_reads} read(s), {run.api_retries} retry(ies)."
         )
         self.stdout.write(run.summary_line())
+
+    def _estimate(self, unit, researcher):
+        """The plan's counts and cost before anything is written (putcodes/sync/mass_change.py)."""
+        from putcodes.selectors import researcher_ids_to_sync
+        from putcodes.sync.mass_change import plans_estimate
+
+        ids = researcher_ids_to_sync(unit=unit, researcher=researcher)
+        return plans_estimate(ids, units=[unit] if unit is not None else None)
