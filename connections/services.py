@@ -21,6 +21,7 @@ from typing import Callable, TypeVar
 from django.db import transaction
 from django.utils import timezone
 
+from orcid_client.client import default_client
 from orcid_client.errors import OrcidError, RecordUnusable, TokenRevoked
 
 from .models import ConnectionEvent, OrcidConnection
@@ -61,29 +62,23 @@ class InsufficientScopes(ConnectionRefused):
     )
 
 
-def _client():
-    # Imported here so that the models and selectors load without the HTTP stack.
-    from orcid_client.client import default_client
-
-    return default_client()
-
 
 def connection_code_exchange(*, code: str, redirect_uri: str):
     """Exchange an OAuth authorization code for ORCID's token answer (`OrcidToken`); raises
     `OrcidError` when ORCID refuses it (for the allauth provider)."""
-    return _client().token_from_code(code=code, redirect_uri=redirect_uri)
+    return default_client().token_from_code(code=code, redirect_uri=redirect_uri)
 
 
 def connection_record_name(*, orcid: str, access_token: str) -> str:
     """The name on the record as ORCID shows it ("" when none); raises `OrcidError` (for the
     allauth provider, which reads the record once to check that a fresh grant works)."""
-    return _client().record_read(orcid=orcid, access_token=access_token).name or ""
+    return default_client().record_read(orcid=orcid, access_token=access_token).name or ""
 
 
 def connection_grant_return(*, tokens) -> None:
     """Give back a grant the portal will not use (best effort): each of its tokens (ORCID's
     /oauth/revoke takes an access or a refresh token and answers 200 for one already dead)."""
-    client = _client()
+    client = default_client()
     for token in [t for t in tokens if t]:
         try:
             client.token_revoke(token=token)
@@ -261,7 +256,7 @@ def _refresh_locked(locked: OrcidConnection, *, expired_at_orcid: bool) -> Orcid
     try:
         # Not revoke_old: other workers may be mid-call with the old token, which stays valid
         # until it expires anyway. Without revoke_old the client retries a lost answer.
-        token = _client().token_refresh(refresh_token=refresh_token, revoke_old=False)
+        token = default_client().token_refresh(refresh_token=refresh_token, revoke_old=False)
     except TokenRevoked as error:
         record_error = _record_state_probe(locked.orcid) if expired_at_orcid else None
         if record_error is not None:
@@ -309,7 +304,7 @@ def _record_state_probe(orcid: str) -> RecordUnusable | None:
     """What ORCID says of the record to anyone (a `/read-public` client token, kept per
     process): the `RecordUnusable` error of a deactivated, locked or deprecated record, else
     None (also when ORCID cannot be asked just now). One read."""
-    client = _client()
+    client = default_client()
     for _attempt in range(2):
         try:
             client.record_read(orcid=orcid, access_token=_public_token(client))
@@ -485,7 +480,7 @@ def connection_disconnect(*, connection: OrcidConnection, remove_items: bool, ac
     revoked = False
     tokens = [t for t in {connection.access_token, connection.refresh_token} if t]
     if connection.status == OrcidConnection.Status.ACTIVE or connection.revoked_by != OrcidConnection.RevokedBy.PORTAL:
-        client = _client()
+        client = default_client()
         for token in tokens:
             try:
                 client.token_revoke(token=token)

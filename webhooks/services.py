@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from orcid_client.client import default_client
 from orcid_client.errors import OrcidError, TokenRevoked
 from orcid_portal.tasks_mode import tasks_run_in_process
 
@@ -36,11 +37,6 @@ WEBHOOK_SCOPE = "/webhook"
 _HMAC_SALT = "orcid_portal.webhooks.callback"
 DEBOUNCE_KEY = "webhooks:reconcile-queued:{orcid}"
 
-
-def _client():
-    from orcid_client.client import default_client
-
-    return default_client()
 
 
 def webhooks_enabled() -> bool:
@@ -63,7 +59,7 @@ _TOKEN_MARGIN = 300.0
 def webhook_client_token(*, client=None, renew: bool = False) -> str:
     """The client-credentials token with the /webhook scope. Raises `OrcidError` when ORCID
     refuses it (e.g. the membership has no webhooks)."""
-    client = client or _client()
+    client = client or default_client()
     key = (client.api_url, client.client_id)
     with _token_lock:
         cached = _token_cache.get(key)
@@ -83,7 +79,7 @@ def webhook_client_token_forget() -> None:
 
 def _with_client_token(call):
     """Run `call(access_token)`; if ORCID says the token is no longer valid, get a new one once."""
-    client = _client()
+    client = default_client()
     try:
         return call(client, webhook_client_token(client=client))
     except TokenRevoked:
