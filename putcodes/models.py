@@ -72,6 +72,12 @@ class OrcidItem(models.Model):
     attempted_hash = models.CharField(
         max_length=64, blank=True, help_text="Hash of the body last sent whose outcome is unknown or was refused."
     )
+    # Of the local object's data as written (its kind's fingerprint, bound to content_hash:
+    # putcodes.sync.fingerprint): while it still matches, a run knows the item is unchanged
+    # without serialising it again (issue 17, item 4). Empty: unknown.
+    written_fingerprint = models.CharField(
+        max_length=32, blank=True, help_text="Fingerprint of the local data last written (skips re-serialising)."
+    )
     state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING, db_index=True)
     visibility = models.CharField(max_length=20, blank=True, help_text="The visibility ORCID last reported.")
     last_error_status = models.PositiveSmallIntegerField(null=True, blank=True)
