@@ -14,8 +14,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 READ_ONLY = (
     "putcodes_orciditem", "putcodes_syncrun", "putcodes_syncerror", "units_apiauditevent", "accounts_consentevent",
     "units_importjob", "unit_events_eventdelivery", "connections_connectionevent", "notifications_notification",
-    "operations_incident", "privacy_erasureevent",
+    "operations_incident", "privacy_erasureevent", "invitations_invitation",
 )
+# An invitation is not edited (its state machine changes it) but may be withdrawn (deleted).
+DELETABLE = ("invitations_invitation",)
 
 
 def test_admin_lists_fit_1280_px(page, live_server, sync_env, invite_env, mailoutbox):
@@ -38,6 +40,7 @@ def test_admin_lists_fit_1280_px(page, live_server, sync_env, invite_env, mailou
 
 def test_read_only_records_offer_no_save_or_delete(page, live_server, sync_env, invite_env, mailoutbox):
     researcher_with_works(sync_env)
+    invite_env.invite(invite_env.csv([("grace", "grace@example.edu", "Grace", "Hopper")]))
     UserFactory(username="root", is_staff=True, is_superuser=True)
     sign_in(page, live_server.url, "root")
     checked = []
@@ -47,6 +50,7 @@ def test_read_only_records_offer_no_save_or_delete(page, live_server, sync_env, 
             continue
         page.goto(f"{live_server.url}{change}")
         assert page.locator(".submit-row input[type=submit], .submit-row button").count() == 0, change
-        assert page.locator("a.deletelink").count() == 0, change
+        if name not in DELETABLE:
+            assert page.locator("a.deletelink").count() == 0, change
         checked.append(name)
-    assert {"putcodes_orciditem", "putcodes_syncrun"} <= set(checked)
+    assert {"putcodes_orciditem", "putcodes_syncrun", "invitations_invitation"} <= set(checked)

@@ -92,14 +92,14 @@ def test_signed_out_pages_have_no_axe_violations(page, live_server, axe):
         page.get_by_role("button", name="Sign in").click()
     assert page.locator("h1").count() == 1
     checker.check(None, label="CSRF failure page")
-    # 400 and 500 pages come from handlers no link reaches: serve their HTML on the live server's origin.
+    # 400, 403 and 500 pages come from handlers no link reaches: serve their HTML on the live server's origin.
     from django.test import RequestFactory
 
     from orcid_portal import api
 
-    for name, handler in (("400", api.bad_request), ("500", api.server_error)):
+    for name, handler in (("400", api.bad_request), ("403", api.permission_denied), ("500", api.server_error)):
         request = RequestFactory().get("/")
-        response = handler(request) if name == "500" else handler(request, Exception("bad"))
+        response = handler(request) if name == "500" else handler(request, Exception("refused"))
         html = response.content.decode()
         page.route(f"{live_server.url}/__error{name}/", _serve(html, int(name)))
         checker.check(f"/__error{name}/", label=f"{name} page")
