@@ -124,3 +124,22 @@ def test_the_button_is_disabled_while_the_run_has_not_finished(sync_env, client,
     background_runs.finish()
     page = client.get(reverse("works:list")).content.decode()
     assert 'id="sync-now-button" disabled' not in page and "1 work added to your ORCID record." in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_a_thread_carries_the_run_out(sync_env, client):
+    """The production path without a broker: a thread of the web process (on a database that
+    threads can see: PostgreSQL in the lead's runs; the in-memory SQLite test database is not)."""
+    from django.db import connection as db
+
+    from putcodes.background import background_join
+
+    if db.vendor == "sqlite" and db.is_in_memory_db():
+        pytest.skip("threads cannot see the in-memory SQLite test database")
+    researcher, connection = sync_env.researcher(works=2)
+    client.force_login(researcher)
+    assert client.post(_sync_url(researcher)).status_code == 202
+    assert background_join(120)
+    run = client.get(_sync_url(researcher)).json()
+    assert run["state"] == "finished" and run["created"] == 2
+    assert len(sync_env.orcid_works(connection.orcid)) == 2
