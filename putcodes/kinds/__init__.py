@@ -60,6 +60,10 @@ class ItemKind:
       (a kind without them is never adopted: a lost answer is sent again).
     - `eligible_q()`: the queryset twin of `eligible` (a `Q` on the kind's model), when the
       kind has one; `order`: the order of writing (lower first).
+    - `fingerprint_version()`: the version of the body's serialiser (with any setting the body
+      depends on), when the body depends only on the object's own fields and every change to
+      them sets its `updated_at`: a run then skips serialising an item whose data is as last
+      written (putcodes.sync.fingerprint). None: always serialised.
     """
 
     kind: str
@@ -79,6 +83,7 @@ class ItemKind:
     bulk_limit: int = 100
     eligible_q: Callable[[], Q] | None = None
     order: int = 100
+    fingerprint_version: Callable[[], str] | None = None
 
 
 # The registry, in writing order (works first: they are what researchers watch for).

@@ -41,6 +41,17 @@ def _work_hash(work) -> str:
     return work_content_hash(work)
 
 
+# Bump when the work's body may change for the same data (putcodes.sync.fingerprint).
+WORK_SERIALISER_VERSION = "work-json-1"
+
+
+def _work_fingerprint_version() -> str:
+    from works.orcid_serialization import _orcid_host
+
+    # Contributor iDs are written on the ORCID host in use: a setting the body depends on.
+    return f"{WORK_SERIALISER_VERSION}|{_orcid_host()}"
+
+
 def work_self_ids(work) -> set[tuple[str, str]]:
     """The work's `self` identifiers, normalised as ORCID compares them."""
     ids = set()
@@ -89,4 +100,5 @@ WORK = register(ItemKind(
     ),
     eligible_q=_works_eligible_q,
     order=10,
+    fingerprint_version=_work_fingerprint_version,
 ))

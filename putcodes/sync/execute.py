@@ -50,6 +50,7 @@ from ..models import OrcidItem
 from ..signals import items_changed_on_orcid, items_written
 from . import ledger
 from .counts import SyncCounts, error_note
+from .fingerprint import written_fingerprint
 from .load import record_context
 from .plan import Entry, Mode, Plan
 from .policy import Outcome, outcome_of
@@ -285,6 +286,7 @@ class ResearcherSync(Recovery):
         ledger.item_mark_written(
             item, content_hash=entry.content_hash, match_key=kind.match_key(entry.obj), run_id=self.run_id,
             action=OrcidItem.Action.CREATED if adopted else OrcidItem.Action.UPDATED,
+            fingerprint=written_fingerprint(entry.fingerprint, entry.content_hash),
         )
         # Without signals: an update is not news to anyone listening for first writes.
         ledger.rows_update([item], ledger.RESULT_FIELDS + ["attempts"])
@@ -411,6 +413,7 @@ class ResearcherSync(Recovery):
                 ledger.item_mark_written(
                     item, content_hash=entry.content_hash, put_code=result, now=now,
                     run_id=self.run_id, action=OrcidItem.Action.CREATED,
+                    fingerprint=written_fingerprint(entry.fingerprint, entry.content_hash),
                 )
                 written.append(item)
                 self.counts.created += 1

@@ -41,6 +41,7 @@ MARK_FIELDS = ["orcid", "put_code", "state", "attempted_hash", "attempts", "sent
 RESULT_FIELDS = [
     "put_code", "state", "content_hash", "attempted_hash", "written_at", "last_error_status", "last_error_code",
     "last_error_message", "last_error_at", "in_flight", "sent_match", "last_run", "last_action", "updated_at",
+    "written_fingerprint",
 ]
 InFlight = OrcidItem.InFlight
 Action = OrcidItem.Action
@@ -105,10 +106,11 @@ def item_mark_unknown(item: OrcidItem, *, error: Exception | None = None, now: d
 
 def item_mark_written(
     item: OrcidItem, *, content_hash: str, put_code: int | None = None, now: datetime | None = None,
-    match_key=None, run_id: int | None = None, action: str = "",
+    match_key=None, run_id: int | None = None, action: str = "", fingerprint: str = "",
 ) -> None:
     """ORCID accepted a write (a POST with its new `put_code`, or a PUT; `action` created or
-    updated, by run `run_id`)."""
+    updated, by run `run_id`); `fingerprint` the written fingerprint of the data written
+    (putcodes.sync.fingerprint; "" unknown)."""
     now = _now(now)
     if put_code is not None:
         item.put_code = put_code
@@ -119,6 +121,7 @@ def item_mark_written(
     item.in_flight = InFlight.NONE
     item.state = State.ON_ORCID
     item.content_hash = content_hash
+    item.written_fingerprint = fingerprint
     item.attempted_hash = ""
     item.written_at = item.updated_at = now
     item_clear_error(item)

@@ -130,6 +130,7 @@ class ObjectFacts:
     eligible: bool
     content_hash: str = ""  # of the body we would write (computed only when eligible)
     approved_at: datetime | None = None
+    fingerprint: str = ""  # the object's source fingerprint (putcodes.sync.fingerprint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +239,7 @@ class Entry:
     obj: Any | None
     item: Any | None
     content_hash: str = ""
+    fingerprint: str = ""  # the object's source fingerprint, kept with a write (ledger)
 
 
 @dataclass
@@ -294,11 +296,14 @@ def plan_build(candidates, ctx: RecordContext) -> Plan:
         if verb == Verb.UNCHANGED:
             plan.unchanged += 1  # most items of most runs: no Entry for them
             continue
+        fingerprint = ""
         if verb == Verb.RECONCILE:
             content_hash = row.attempted_hash
+        elif facts is not None and facts.eligible:
+            content_hash, fingerprint = facts.content_hash, facts.fingerprint
         else:
-            content_hash = facts.content_hash if facts is not None and facts.eligible else ""
-        plan.add(action, Entry(kind, obj, item, content_hash))
+            content_hash = ""
+        plan.add(action, Entry(kind, obj, item, content_hash, fingerprint))
     return plan
 
 
