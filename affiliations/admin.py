@@ -1,59 +1,22 @@
 """Affiliations in the admin: filter by section, state and unit; a unit's staff see only
-their own unit's (units.permissions.UnitScopedAdminMixin); "Sync selected now"."""
+their own unit's (units.permissions.UnitScopedAdminMixin); "Sync selected now". The columns
+shared with funding come from units/item_admin.py (`ItemAdminMixin`, re-exported here)."""
 
 from __future__ import annotations
 
 import copy
-import json
 
 from django.contrib import admin
-from django.db import models
-from django.utils.html import format_html
 
 from accounts.consent_admin import ConsentAdminMixin
-from putcodes.admin import sync_selected_owners
+from units.item_admin import ItemAdminMixin
 from units.permissions import UnitScopedAdminMixin
 
 from .eligibility import affiliation_eligibility
 from .models import Affiliation
 from .orcid_serialization import affiliation_to_json
-from .selectors import item_dates
 
-
-class ItemAdminMixin:
-    """What the affiliation and funding admins share: the ledger's state and put-code, whether
-    the item may be written, and the body ORCID receives."""
-
-    to_json = staticmethod(lambda obj: {})
-    eligibility_of = staticmethod(lambda obj: None)
-    # ORCID's URLs are https; also what Django 6 will assume for a URL typed without a scheme.
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-    @admin.display(description="dates")
-    def dates(self, obj):
-        return item_dates(obj)
-
-    @admin.display(description="ORCID state", ordering="orcid_item__state")
-    def orcid_state(self, obj):
-        item = getattr(obj, "orcid_item", None)
-        return item.get_state_display() if item else "not written"
-
-    @admin.display(description="put-code")
-    def put_code(self, obj):
-        item = getattr(obj, "orcid_item", None)
-        return item.put_code if item and item.put_code else ""
-
-    @admin.display(description="may be written")
-    def eligibility(self, obj):
-        result = self.eligibility_of(obj)
-        return "yes" if result.eligible else "no: " + " ".join(result.reasons)
-
-    @admin.display(description="What is written to ORCID (JSON)")
-    def orcid_preview(self, obj):
-        if not obj.pk:
-            return "-"
-        body = json.dumps(self.to_json(obj), indent=2, ensure_ascii=False)
-        return format_html("<pre style='white-space:pre-wrap'>{}</pre>", body)
+__all__ = ["AffiliationAdmin", "ItemAdminMixin"]
 
 
 @admin.register(Affiliation)
@@ -71,7 +34,7 @@ class AffiliationAdmin(UnitScopedAdminMixin, ConsentAdminMixin, ItemAdminMixin, 
     list_select_related = ("unit", "researcher", "orcid_item")
     readonly_fields = ("eligibility", "orcid_state", "put_code", "ended_at", "created_at", "updated_at",
                        "orcid_preview")
-    actions = [sync_selected_owners]
+    actions = ["sync_selected_owners"]  # the sync's site-wide action (putcodes.admin), by name
 
     @admin.display(description="Approval history")
     def approval_history(self, obj):

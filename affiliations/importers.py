@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -24,12 +25,11 @@ from itertools import islice
 
 from django.utils import timezone
 
-from employments.importers import employment_end
-from employments.services import fuzzy_date_parse, fuzzy_dates_in_order
 from orcid_client import text
 from orcid_client.identifiers import ORCID_IDENTIFIER_TYPES
 from orcid_client.organizations import InvalidOrganization, organization_clean
-from units.importing import Ending, ImportKind, ParsedRow, RowInvalid, kind_register
+from units.importing import Ending, ImportKind, ParsedRow, RowInvalid, kind_get, kind_register
+from units.importing.dates import date_end, fuzzy_date_parse, fuzzy_dates_in_order
 
 from .models import Affiliation, Section
 
@@ -184,14 +184,14 @@ def affiliation_parse_row(cells: dict) -> AffiliationRow:
     return AffiliationRow(local_id=local_id, values=values, institutional_id=iid, email=email, section=section)
 
 
-# As employments leave HR's file (employments.importers.employment_end): the end date becomes
-# the import's date; one already ended is left alone; one not begun yet is removed.
-ENDING = Ending(fields=DATE_FIELDS, end=employment_end)
+# As employments leave HR's file (units/importing/dates.py `date_end`, employments' ending too):
+# the end date becomes the import's date; one already ended is left alone; one not begun yet is removed.
+ENDING = Ending(fields=DATE_FIELDS, end=date_end)
 
 
 def _affiliation_end(values: dict, today):
     """Employments' ending, and the affiliation notes when a snapshot ended it (`ended_at`)."""
-    decision = employment_end(values, today)
+    decision = date_end(values, today)
     if isinstance(decision, dict):
         midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
         decision = {**decision, "ended_at": midnight}
@@ -215,17 +215,19 @@ def _only(employment: bool):
     return parse
 
 
-def _employment_model():
-    from employments.models import Employment
+@functools.cache
+def employment_rows() -> ImportKind:
+    """The import kind of the file's employment rows: parsed here, written to the model of the
+    kind registered as "employments" (employments.importers), found through the importer
+    registry of the units layer, so this app never imports its sibling (issue 10 layers).
+    Built on first use: the registry finds every app's importers by then."""
+    return kind_register(ImportKind(
+        name="affiliation-employments", label="employments", model=kind_get("employments").model, columns=COLUMNS,
+        required_columns=REQUIRED_COLUMNS, parse_row=_only(employment=True), fields=EMPLOYMENT_FIELDS,
+        ending=ENDING, messages=MESSAGES,
+    ))
 
-    return Employment
 
-
-EMPLOYMENT_ROWS = kind_register(ImportKind(
-    name="affiliation-employments", label="employments", model=_employment_model(), columns=COLUMNS,
-    required_columns=REQUIRED_COLUMNS, parse_row=_only(employment=True), fields=EMPLOYMENT_FIELDS,
-    ending=ENDING, messages=MESSAGES,
-))
 AFFILIATIONS = kind_register(ImportKind(
     name="affiliations", label="affiliations", model=Affiliation, columns=COLUMNS,
     required_columns=REQUIRED_COLUMNS, parse_row=_only(employment=False), fields=AFFILIATION_FIELDS,
@@ -300,7 +302,7 @@ def affiliations_import_stream(*, unit, stream, options=None, on_row=None, progr
     both = dataclasses.replace(AFFILIATIONS, parse_row=affiliation_parse_row)  # every section
     for batch in _batches(entries_parse(both, records, "csv"), batch_size):
         employments, affiliations, outcomes = _route(unit, batch, seen, protected)
-        for kind, entries in ((EMPLOYMENT_ROWS, employments), (AFFILIATIONS, affiliations)):
+        for kind, entries in ((employment_rows(), employments), (AFFILIATIONS, affiliations)):
             if entries:
                 part = import_run(kind=kind, unit=unit, entries=entries, options=plain, on_row=outcomes.append)
                 report.researchers_created += part.researchers_created
@@ -335,7 +337,7 @@ def _snapshot(*, unit, seen: dict, protected: set, report, options) -> None:
 
     file_empty = not (seen[True] or seen[False] or protected)
     refusals = []
-    for kind, names in ((EMPLOYMENT_ROWS, seen[True]), (AFFILIATIONS, seen[False])):
+    for kind, names in ((employment_rows(), seen[True]), (AFFILIATIONS, seen[False])):
         part = ImportReport()
         snapshot_apply(kind=kind, unit=unit, listed=_Listed(names, protected, file_empty), report=part,
                        delete=options.delete_missing, allow_mass_removal=options.allow_mass_removal)

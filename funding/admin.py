@@ -7,9 +7,8 @@ from __future__ import annotations
 from django.contrib import admin
 
 from accounts.consent_admin import ConsentAdminMixin
-from affiliations.admin import ItemAdminMixin
-from putcodes.admin import sync_selected_owners
 from units.importing.admin import ImportUploadAdminMixin
+from units.item_admin import ItemAdminMixin
 from units.permissions import UnitScopedAdminMixin
 
 from .eligibility import funding_eligibility
@@ -38,7 +37,7 @@ class FundingAdmin(UnitScopedAdminMixin, ConsentAdminMixin, ImportUploadAdminMix
     raw_id_fields = ("researcher",)
     list_select_related = ("unit", "researcher", "orcid_item")
     readonly_fields = ("eligibility", "orcid_state", "put_code", "created_at", "updated_at", "orcid_preview")
-    actions = [sync_selected_owners]
+    actions = ["sync_selected_owners"]  # the sync's site-wide action (putcodes.admin), by name
 
     @admin.display(description="Unit", ordering="unit__code")
     def unit_code(self, obj):

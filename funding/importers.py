@@ -13,10 +13,10 @@ from decimal import Decimal, InvalidOperation
 
 import pycountry
 
-from employments.services import fuzzy_date_parse, fuzzy_dates_in_order
 from orcid_client import text
 from orcid_client.organizations import InvalidOrganization, organization_clean
 from units.importing import ImportKind, ParsedRow, RowInvalid, kind_register
+from units.importing.dates import fuzzy_date_parse, fuzzy_dates_in_order
 
 from .models import Funding, FundingRole, FundingType
 

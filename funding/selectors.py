@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from affiliations.selectors import ItemRow, item_rows
+from units.item_rows import ItemRow, item_rows
 
 from .eligibility import funding_eligibility
 from .models import Funding

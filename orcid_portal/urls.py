@@ -12,10 +12,9 @@ from orcid_portal.api import api_not_found
 api_patterns = [
     path("", include("connections.api_urls")),
     path("", include("works.api_urls")),
-    path("", include("affiliations.api_urls")),
     path("", include("reports.api_urls")),
     path("", include("invitations.api_urls")),
-    path("", include("putcodes.api_urls")),  # researchers/{id}/sync (issue 14)
+    path("", include("putcodes.api_urls")),  # researchers/{id}/sync (issue 14) and /items (CONTRACT §4)
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     re_path(r"", api_not_found),  # last: whatever else is asked under /api/v1/
 ]

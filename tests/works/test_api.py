@@ -191,7 +191,7 @@ def test_works_come_in_pages_with_the_next_pages_url(ada, ada_session, library):
 
 
 def test_every_list_of_the_api_pages_the_same_way():
-    from affiliations.items_api import ItemsPagination
+    from putcodes.items_api import ItemsPagination
     from invitations.api import InvitationPagination
     from reports.pagination import ApiPagination as ReportsPagination
     from units.pagination import ApiPagination

@@ -5,7 +5,9 @@ funding), each with its state on ORCID, as DRF pages `{count, next, previous, re
 
 A signed-in researcher reaches only their own institutional ID (anything else is 404); a unit
 API key needs the `works:curate` scope (the curation scope) and sees its own unit's items.
-It lives here, beside the newest kinds, because it reads every kind's table; it writes nothing.
+It lives in putcodes, the layer above every kind (issue 10 layers), because it reads every
+kind's table and the ledger's state of each item; it writes nothing. (It used to live in
+affiliations, which made a kind import its siblings.)
 """
 
 from __future__ import annotations
@@ -16,11 +18,19 @@ from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
+from affiliations.eligibility import affiliation_eligibility
+from affiliations.models import Affiliation
+from affiliations.selectors import affiliation_title
 from connections.serializers import ErrorSerializer
+from employments.eligibility import employment_eligibility
+from employments.models import Employment
+from funding.eligibility import funding_eligibility
+from funding.models import Funding
 from units.authentication import ScopeRequired, request_api_key
 from units.models import ApiKey
 from units.pagination import ApiPagination
 from units.permissions import unit_scoped
+from works.selectors import work_rows, works_for_researcher
 
 NOT_FOUND = "No researcher with this institutional ID."
 KINDS = ("work", "employment", "education", "qualification", "invited-position", "distinction", "membership",
@@ -76,15 +86,6 @@ def _scoped(qs, api_key):
 def researcher_items(*, researcher, api_key=None) -> list[dict]:
     """Every item of the researcher (of the key's unit, for a key), works first. A few queries
     per kind, whatever the count."""
-    from affiliations.eligibility import affiliation_eligibility
-    from affiliations.models import Affiliation
-    from affiliations.selectors import affiliation_title
-    from employments.eligibility import employment_eligibility
-    from employments.models import Employment
-    from funding.eligibility import funding_eligibility
-    from funding.models import Funding
-    from works.selectors import work_rows, works_for_researcher
-
     works = list(_scoped(works_for_researcher(researcher=researcher), api_key).select_related("unit").order_by("id"))
     rows = [_row("work", r.work, r.work.title, r.status, r.item) for r in work_rows(works)]
     others = (
