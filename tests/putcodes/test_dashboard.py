@@ -16,7 +16,7 @@ def test_a_researcher_not_connected_is_told_to_connect(client):
     ada = ResearcherFactory(username="ada")
     client.force_login(ada)
     page = client.get("/").content.decode()
-    assert "Your next step" in page and "Connect your ORCID iD, so that" in page
+    assert "Your next step" in page and "Connect your ORCID iD (the button above), so that" in page
     assert "Your ORCID<sup>®</sup> connection" in page  # the mark on first prominent use
 
 
