@@ -136,7 +136,7 @@ class Recovery:
         taken = self.owned_put_codes(kind) - set(
             OrcidItem.objects.filter(pk__in=ids).exclude(put_code__isnull=True).values_list("put_code", flat=True)
         )
-        return self._match_lost(kind, posts, summaries, taken, count=count)
+        return self._match_lost(kind, posts, summaries, taken)
 
     def _settle_deletes(self, entries: list[Entry], on_record: set[int]) -> None:
         """DELETEs of ours in flight: still on the record → not done (the plan decides again);
@@ -148,11 +148,12 @@ class Recovery:
                 if item.put_code in on_record:
                     ledger.item_mark_delete_undone(item, now=now)
                     ledger.rows_update([item], ["in_flight", "updated_at"])
-                else:
-                    ledger.item_mark_withdrawn(item, now=now, counted=False)
+                else:  # counted here: the run that sent it died or counted it as failed
+                    ledger.item_mark_withdrawn(item, now=now, run_id=self.run_id)
                     ledger.rows_update([item], ledger.RESULT_FIELDS + ["attempts", "withdrawn_at"])
+                    self.counts.deleted += 1
 
-    def _match_lost(self, kind: ItemKind, entries: list[Entry], summaries, taken: set[int], *, count: bool) -> list[Entry]:
+    def _match_lost(self, kind: ItemKind, entries: list[Entry], summaries, taken: set[int]) -> list[Entry]:
         now = timezone.now()
         missing: list[Entry] = []
         with transaction.atomic():
@@ -161,11 +162,12 @@ class Recovery:
                 mine = [s for s in summaries if s.put_code not in taken]
                 put_code = kind.match_sent(sent_key(kind, entry), mine, self.client.client_id)
                 if put_code is not None:
+                    # Created by this run as far as anyone knows: the run that sent it died, or
+                    # counted it as failed (its totals then and this run's add up to what ORCID got).
                     taken.add(put_code)
-                    ledger.item_mark_found(item, put_code=put_code, now=now, run_id=self.run_id, counted=count)
+                    ledger.item_mark_found(item, put_code=put_code, now=now, run_id=self.run_id, counted=True)
                     item.save()
-                    if count:
-                        self.counts.created += 1
+                    self.counts.created += 1
                 else:
                     ledger.item_mark_pending(item, forget_put_code=True, now=item.updated_at)
                     item.save()
