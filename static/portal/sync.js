@@ -9,9 +9,13 @@
   var delay = 1000;
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (response) {
+        // Signed out meanwhile (the session expired): the page itself says what to do.
+        if (response.status === 401 || response.status === 403) { window.location.reload(); return null; }
+        return response.ok ? response.json() : null;
+      })
       .then(function (run) {
-        if (!run) { setTimeout(poll, delay); return; }
+        if (!run) { setTimeout(poll, 5000); return; }
         panel.setAttribute("data-state", run.state);
         if (run.state === "finished" || run.state === "failed") { window.location.reload(); return; }
         if (text && run.state === "running") {
