@@ -42,6 +42,7 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=40)
     parser.add_argument("--workers", type=int, default=12)
     parser.add_argument("--reconcile-threads", type=int, default=4)
+    parser.add_argument("--paced-seconds", type=float, default=15.0)
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-reconcile-"))
@@ -112,9 +113,11 @@ def _run(args, sim_url: str) -> None:
 
     threads = [threading.Thread(target=reconcile_loop, args=(users[i::args.reconcile_threads],))
                for i in range(args.reconcile_threads)]
+    before = reconcile_client().stats.calls
     for thread in threads:
         thread.start()
     run, wall = _sync(args, "mass update (one PUT per item)")
+    counted["reads"] = reconcile_client().stats.calls - before
     stop.set()
     for thread in threads:
         thread.join()
@@ -125,6 +128,44 @@ def _run(args, sim_url: str) -> None:
           f"{100 * counted['reads'] / max(total, 1):.0f}% of all calls)")
     print(f"   sync calls: {sync_calls} in {wall:.1f} s = {sync_calls / wall:.1f}/s "
           f"({100 * sync_calls / wall / args.rate:.0f}% of the limit)")
+    _paced(args, users)
+
+
+def _paced(args, users: list) -> None:
+    """The reconcile's own pace, without the sync's CPU and database contention in the way: the
+    same threads reading for `--paced-seconds`, with no sync, then with a sync run open (writes
+    waiting)."""
+    from putcodes.models import SyncRun
+
+    for label, running in (("no sync running", False), ("a sync run open (writes waiting)", True)):
+        run = SyncRun.objects.create(trigger=SyncRun.Trigger.COMMAND, status=SyncRun.Status.RUNNING) if running else None
+        stop, counted = threading.Event(), {"reads": 0}
+
+        def loop(part: list) -> None:
+            from django.db import connection
+
+            while not stop.is_set():
+                for user in part:
+                    if stop.is_set():
+                        break
+                    _reconcile_one(user)
+            connection.close()
+
+        threads = [threading.Thread(target=loop, args=(users[i::args.reconcile_threads],))
+                   for i in range(args.reconcile_threads)]
+        for thread in threads:
+            thread.start()
+        before = reconcile_client().stats.calls
+        time.sleep(args.paced_seconds)
+        counted["reads"] = reconcile_client().stats.calls - before
+        stop.set()
+        for thread in threads:
+            thread.join()
+        wall = args.paced_seconds
+        if run is not None:
+            SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.Status.FINISHED)
+        print(f"\n== {args.reconcile_threads} reconcile threads, {label}: {counted['reads']} reads in {wall:.1f} s "
+              f"= {counted['reads'] / wall:.1f}/s ({100 * counted['reads'] / wall / args.rate:.0f}% of the limit)")
 
 
 def _sync(args, label: str):
@@ -139,10 +180,23 @@ def _sync(args, label: str):
     return run, wall
 
 
+_CLIENT: list = []
+
+
+def reconcile_client():
+    """One client for every reconcile read, with its own counters: its HTTP calls are counted
+    as they are made (a reconcile cut short by the end of a phase counts its reads too)."""
+    if not _CLIENT:
+        from orcid_client.client import default_client
+
+        _CLIENT.append(default_client(own_stats=True))
+    return _CLIENT[0]
+
+
 def _reconcile_one(user) -> int:
     from putcodes.reconcile import researcher_reconcile
 
-    return researcher_reconcile(researcher=user).reads
+    return researcher_reconcile(researcher=user, client=reconcile_client()).reads
 
 
 def _reconcile_all(users) -> tuple[int, float]:
