@@ -29,11 +29,16 @@ def connections_by_state(*, user) -> list[dict]:
     qs = OrcidConnection.objects.all()
     unit_ids = user_unit_ids(user)
     if unit_ids is not None:
-        researchers = _scoped_items(user).values("researcher_id")
+        from affiliations.models import Affiliation
+        from employments.models import Employment
+        from funding.models import Funding
         from works.models import Work
 
-        works = Work.objects.filter(unit__in=unit_ids).values("researcher_id")
-        qs = qs.filter(Q(user_id__in=researchers) | Q(user_id__in=works))
+        # A unit's people: whoever has an item of the unit, written to ORCID or not.
+        people = Q(user_id__in=_scoped_items(user).values("researcher_id"))
+        for model in (Work, Employment, Affiliation, Funding):
+            people |= Q(user_id__in=model.objects.filter(unit__in=unit_ids).values("researcher_id"))
+        qs = qs.filter(people)
     counts = dict(qs.values_list("status").annotate(n=Count("id")).order_by())
     return [
         {"status": value, "label": label, "count": counts.get(value, 0)}
