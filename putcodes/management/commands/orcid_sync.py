@@ -35,7 +35,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-estimate", action="store_true", help="Do not print the plan's estimate first.")
 
-    def handle(self, *args, **options):
+    @staticmethod
+    def _targets(options):
+        """The unit and the researcher the options name (None: all); CommandError for unknown ones."""
         from units.models import Unit
 
         unit = None
@@ -49,6 +51,18 @@ class Command(BaseCommand):
             researcher = get_user_model().objects.filter(username=options["researcher"]).first()
             if researcher is None:
                 raise CommandError(f"No researcher with the institutional ID {options['researcher']!r}.")
+        return unit, researcher
+
+    def _errors_write(self, run, options) -> None:
+        """The run's first errors (all at verbosity 2, else only when there are some)."""
+        if options["verbosity"] > 1 or run.error_count:
+            for error in run.errors.select_related("item")[:20]:
+                self.stderr.write(f"  {error.status or '-'} {error.message}")
+            if run.error_count > 20:
+                self.stderr.write(f"  ... and {run.error_count - 20} more (see the sync run in the admin)")
+
+    def handle(self, *args, **options):
+        unit, researcher = self._targets(options)
         if options["dry_run"] or not options["no_estimate"]:
             estimate = self._estimate(unit, researcher)
             if options["dry_run"]:
@@ -82,11 +96,7 @@ class Command(BaseCommand):
             if bar is not None:
                 bar.close()
         elapsed = time.monotonic() - started
-        if options["verbosity"] > 1 or run.error_count:
-            for error in run.errors.select_related("item")[:20]:
-                self.stderr.write(f"  {error.status or '-'} {error.message}")
-            if run.error_count > 20:
-                self.stderr.write(f"  ... and {run.error_count - 20} more (see the sync run in the admin)")
+        self._errors_write(run, options)
         self.stderr.write(
             f"Sync run {run.pk}: {run.researchers_total} researcher(s) in {elapsed:.1f} s; "
             f"ORCID calls: {run.api_writes} write(s), {run.api_reads} read(s), {run.api_retries} retry(ies)."
