@@ -7,12 +7,14 @@ import re
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import Permission
 from django.urls import NoReverseMatch, reverse
 
 from tests.accessibility.axe import ADMIN_ONLY_EXCLUSIONS, axe_source, axe_violations, describe
 from tests.fixtures.affiliations import AffiliationFactory, FundingFactory
 from tests.fixtures.employments import EmploymentFactory
 from tests.fixtures.works import UnitFactory, UserFactory, WorkFactory
+from units.models import Unit
 from works.models import Work
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -169,6 +171,15 @@ def test_staff_pages_have_no_axe_violations(page, live_server, axe, sync_env, in
             checker.check(reverse(extra))
         except NoReverseMatch:
             pass
+    # Unit staff: their index and operations page (figures of their unit only).
+    librarian = UserFactory(username="librarian", is_staff=True)
+    Unit.objects.get(code="library").staff.add(librarian)
+    librarian.user_permissions.add(*Permission.objects.filter(content_type__app_label__in=["putcodes", "works"]))
+    page.context.clear_cookies()
+    sign_in(page, live_server.url, "librarian")
+    checker.check("/admin/", label="/admin/ (unit staff)")
+    checker.check("/admin/operations/", label="/admin/operations/ (unit staff)")
+    checker.check("/admin/works/work/", label="/admin/works/work/ (unit staff)")
     assert len(checker.checked) > 20
     assert not any(re.search(r"/admin/login/", where) for where in checker.checked)
     checker.assert_clean()
