@@ -53,4 +53,5 @@ def test_read_only_records_offer_no_save_or_delete(page, live_server, sync_env, 
         if name not in DELETABLE:
             assert page.locator("a.deletelink").count() == 0, change
         checked.append(name)
-    assert {"putcodes_orciditem", "putcodes_syncrun", "invitations_invitation"} <= set(checked)
+    assert {"putcodes_orciditem", "putcodes_syncrun", "invitations_invitation", "units_apiauditevent",
+            "accounts_consentevent", "connections_connectionevent"} <= set(checked)

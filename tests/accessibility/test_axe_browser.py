@@ -74,7 +74,25 @@ def researcher_with_works(sync_env):
     AffiliationFactory(researcher=ada)
     FundingFactory(researcher=ada)
     sync_env.sync()  # items on ORCID, a sync run, a ledger
+    _records_of(ada, library)
     return ada
+
+
+def _records_of(ada, library) -> None:
+    """One row of each record kept for the admin (the audit log, consent and connection history)."""
+    from accounts.models import ConsentEvent
+    from connections.models import ConnectionEvent
+    from tests.fixtures.connections import api_key_for
+    from units.models import ApiAuditEvent, ApiKey
+
+    api_key_for(scopes=["works:curate"], unit_code="library")
+    ApiAuditEvent.objects.create(api_key=ApiKey.objects.first(), method="GET", institutional_id="ada", status_code=200,
+                                 path="/api/v1/researchers/ada/works", remote_addr="127.0.0.1")
+    work = Work.objects.filter(researcher=ada, approved=True).first()
+    ConsentEvent.objects.create(researcher=ada, unit=library, kind="work", object_id=work.pk, local_id=work.local_id,
+                                approved=True, actor="ada", via=ConsentEvent.Via.PAGE)
+    connection = ada.orcid_connection
+    ConnectionEvent.objects.create(connection=connection, kind=ConnectionEvent.Kind.CONNECTED, orcid=connection.orcid)
 
 
 def _serve(html: str, status: int):
