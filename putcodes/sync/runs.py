@@ -156,26 +156,38 @@ class _FanOut:
     def run(self, researcher_ids: list[int]) -> None:
         pool = None if self.sequential else ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="orcid-sync")
         try:
-            for researcher_id, connection, plan, planned_at in researchers_plans(researcher_ids, units=self.units, batch=100):
-                # A plan with writes, or one whose record waits on ORCID (a probe read is due).
-                if connection is not None and (plan_has_calls(plan) or record_probe_due(plan)):
-                    if pool is None:
-                        self.one(researcher_id, connection, plan, planned_at)
-                        self.tick()
-                    else:
-                        if len(self.pending) >= self.workers * 4:
-                            self.settle(self.workers * 2)
-                        self.pending.add(pool.submit(self.one, researcher_id, connection, plan, planned_at))
-                    continue
-                counts = SyncCounts()
-                if plan is not None:
-                    counts.add_plan_without_calls(plan)
-                self.totals.add(counts)
-                self.tick()
+            # Fairness (issue 17, item 6): researchers with new items (or deletions) first;
+            # those with only changes to send wait for a second pass (re-planned then: only
+            # their ids are kept), so one researcher's thousands of changed items hold back
+            # nobody's new work.
+            changes_only = self.pass_(pool, researcher_ids, defer_changes=True)
+            self.pass_(pool, changes_only, defer_changes=False)
             self.settle(0)
         finally:
             if pool is not None:
                 pool.shutdown(wait=True)
+
+    def pass_(self, pool, researcher_ids: list[int], *, defer_changes: bool) -> list[int]:
+        deferred: list[int] = []
+        for researcher_id, connection, plan, planned_at in researchers_plans(researcher_ids, units=self.units, batch=100):
+            # A plan with writes, or one whose record waits on ORCID (a probe read is due).
+            if connection is not None and (plan_has_calls(plan) or record_probe_due(plan)):
+                if defer_changes and plan.updates and not (plan.creates or plan.deletes or plan.unknown):
+                    deferred.append(researcher_id)
+                elif pool is None:
+                    self.one(researcher_id, connection, plan, planned_at)
+                    self.tick()
+                else:
+                    if len(self.pending) >= self.workers * 4:
+                        self.settle(self.workers * 2)
+                    self.pending.add(pool.submit(self.one, researcher_id, connection, plan, planned_at))
+                continue
+            counts = SyncCounts()
+            if plan is not None:
+                counts.add_plan_without_calls(plan)
+            self.totals.add(counts)
+            self.tick()
+        return deferred
 
 
 def sync_run_dispatch(
