@@ -45,6 +45,7 @@ class Recovery:
             self.counts.skipped += plan.writes
             return None
         kinds = {e.kind.kind: e.kind for e in plan.unknown}
+        self.found_ids: set[int] = set()
         # Writes in flight of several kinds: the whole record in one read (GET /activities).
         self._record = self._activities_read() if len(kinds) > 1 else None
         try:
@@ -56,7 +57,11 @@ class Recovery:
         finally:
             self._record = None
         # The record is known again: plan afresh.
-        return researcher_plan(researcher=self.researcher, orcid=self.orcid, units=self.units, connection=self.connection)
+        plan = researcher_plan(researcher=self.researcher, orcid=self.orcid, units=self.units, connection=self.connection)
+        # What was just found (counted created) and now needs nothing is not also "unchanged".
+        planned = {e.item.pk for e in plan.creates + plan.updates + plan.deletes + plan.unknown if e.item is not None}
+        plan.unchanged = max(0, plan.unchanged - len(self.found_ids - planned))
+        return plan
 
     def _find_duplicate(self, kind: ItemKind, entry: Entry):
         """The put-code of our item on the record that ORCID says this one duplicates (None:
@@ -168,6 +173,7 @@ class Recovery:
                     ledger.item_mark_found(item, put_code=put_code, now=now, run_id=self.run_id, counted=True)
                     item.save()
                     self.counts.created += 1
+                    getattr(self, "found_ids", set()).add(item.pk)
                 else:
                     ledger.item_mark_pending(item, forget_put_code=True, now=item.updated_at)
                     item.save()
