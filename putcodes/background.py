@@ -3,9 +3,9 @@ run and answers at once; the run is carried out by a Celery task when there is a
 by a thread of this process. One run at a time per researcher: a second request joins the run
 that has not finished.
 
-Without a broker on an in-memory SQLite database (the test suite) a thread would not see the
-data, so the run waits in this process until `background_drain()` carries it out (the tests'
-`background_runs` fixture does); `background_join()` waits for the threads.
+With `settings.SYNC_NOW_THREADS` off (the test suite turns it off: a test's data sits in a
+transaction no thread can see) a run waits in this process until `background_drain()` carries
+it out (the tests' `background_runs` fixture does); `background_join()` waits for the threads.
 """
 
 from __future__ import annotations
@@ -78,8 +78,8 @@ def researcher_sync_request(*, researcher, triggered_by: str, unit=None) -> tupl
             if latest is not None:
                 return latest, False
         run = sync_run_start(triggered_by=triggered_by, trigger=SyncRun.Trigger.PORTAL, researcher=researcher, unit=unit)
-    if tasks_run_in_process() and _database_private_to_thread():
-        with _lock:  # waits for background_drain() (the tests' database is not the threads')
+    if tasks_run_in_process() and not settings.SYNC_NOW_THREADS:
+        with _lock:  # waits for background_drain()
             _waiting.append(run.pk)
     else:
         transaction.on_commit(lambda: _launch(run.pk))
@@ -96,10 +96,6 @@ def _launch(run_id: int) -> None:
     with _lock:
         _threads[run_id] = thread
     thread.start()
-
-
-def _database_private_to_thread() -> bool:
-    return db_connection.vendor == "sqlite" and db_connection.is_in_memory_db()
 
 
 def _thread_main(run_id: int) -> None:

@@ -30,3 +30,13 @@ def _sync_in_one_thread_on_in_memory_sqlite():
     database = settings.DATABASES["default"]
     if database["ENGINE"].endswith("sqlite3") and not (database.get("TEST") or {}).get("NAME"):
         settings.ORCID_SYNC_WORKERS = 1
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _sync_now_runs_wait_for_the_test():
+    # A researcher's "sync now" runs in a thread of the web process without a broker; a test's
+    # data sits in a transaction that no other thread sees, so runs wait until the test carries
+    # them out (tests/fixtures/background.py). The test of the thread path turns threads on.
+    from django.conf import settings
+
+    settings.SYNC_NOW_THREADS = False

@@ -127,15 +127,16 @@ def test_the_button_is_disabled_while_the_run_has_not_finished(sync_env, client,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_without_a_broker_a_thread_carries_the_run_out(sync_env, client):
+def test_without_a_broker_a_thread_carries_the_run_out(sync_env, client, settings):
     """The production path without a broker: a thread of the web process (on a database that
-    threads can see: PostgreSQL in the lead's runs; the in-memory SQLite test database is not)."""
+    threads can see: PostgreSQL; the in-memory SQLite test database is not)."""
     from django.db import connection as db
 
     from putcodes.background import background_join
 
     if db.vendor == "sqlite" and db.is_in_memory_db():
         pytest.skip("threads cannot see the in-memory SQLite test database")
+    settings.SYNC_NOW_THREADS = True
     researcher, connection = sync_env.researcher(works=2)
     client.force_login(researcher)
     assert client.post(_sync_url(researcher)).status_code == 202
