@@ -65,8 +65,10 @@ def runs_chart(runs: Sequence[SyncRun]) -> dict:
             "title": f"Run {run.pk} ({run.get_trigger_display()}, {run.started_at:%Y-%m-%d %H:%M}): {run.summary_line()}",
         })
     ticks = []
-    for fraction in (0, 0.25, 0.5, 0.75, 1):
-        value = int(top * fraction)
+    # Fifths: every top _nice_max gives (5, 10, 20, 50, ...) divides into whole numbers
+    # (quarters of 10 read "2" and "7").
+    for fraction in (0, 0.2, 0.4, 0.6, 0.8, 1):
+        value = round(top * fraction)
         ticks.append({"y": round(MARGIN_TOP + plot_h - plot_h * fraction, 1), "label": f"{value:,}"})
     legend = [
         {"label": label, "colour": colour, "x": MARGIN_LEFT + i * 110} for i, (_, label, colour) in enumerate(SERIES)
