@@ -103,3 +103,20 @@ def test_canonical_content_ignores_layout_not_content():
     assert content_hash(body) == content_hash(same)
     assert content_hash(body) != content_hash({**same, "type": "book"})
     assert content_hash(body, section="education") != content_hash(body, section="service")
+
+
+def test_an_affiliation_or_funding_reformatted_hashes_the_same():
+    org = {"name": "University of Oxford", "address": {"city": "Oxford", "country": "GB"},
+           "disambiguated-organization": {"disambiguated-organization-identifier": "https://ror.org/052gg0110",
+                                          "disambiguation-source": "ROR"}}
+    body = {"department-name": "Physics", "role-title": "DPhil", "organization": org,
+            "start-date": {"year": {"value": "2010"}, "month": None, "day": None}}
+    same = {"role-title": " DPhil ", "department-name": "Physics\n", "start-date": {"year": {"value": "2010"}},
+            "organization": {**org, "address": {"country": "gb", "city": "Oxford"},
+                             "disambiguated-organization": {"disambiguation-source": "ror",
+                                                            "disambiguated-organization-identifier": "052gg0110"}}}
+    assert content_hash(body, section="education") == content_hash(same, section="education")
+    assert content_hash(body, section="education") != content_hash({**same, "role-title": "MSc"}, section="education")
+    funding = {"type": "grant", "title": {"title": {"value": "Engines"}},
+               "amount": {"value": "250000.00", "currency-code": "GBP"}, "organization": org}
+    assert content_hash(funding) == content_hash({**funding, "amount": {"currency-code": "gbp", "value": "250000.00"}})
