@@ -12,7 +12,9 @@ SECRET_KEY, TOKEN_ENCRYPTION_KEYS or ALLOWED_HOSTS fails loudly, and so does one
 
 from __future__ import annotations
 
+import email.utils
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -45,6 +47,7 @@ CONTRACT_VARIABLES = (
     "INVITATION_VALID_DAYS",
     "INVITATION_REMINDER_DAYS",
     "INVITATION_MAX_REMINDERS",
+    "METRICS_TOKEN",
 )
 
 env = environ.Env()
@@ -93,6 +96,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_celery_beat",
+    "axes",  # sign-in throttling, lockouts in the admin (accounts/lockout.py)
     # The portal
     "accounts",
     "units",
@@ -105,13 +109,18 @@ INSTALLED_APPS = [
     "webhooks",
     "notifications",
     "reports",  # on top: reads every app's tables for the adoption report; nothing imports it
+    "privacy",  # on top: export and erasure of a person's data (reads every app's tables)
+    "unit_events",  # on top: signed JSON events to the units' endpoints, from lower layers' signals
     "invitations",  # on top: imports connections, units, putcodes' services; nothing imports it
     "orcid_simulator",
     "demo",
+    "operations",  # health, metrics, alerts, structured logs: the top layer, reads every app
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "operations.logs.RequestContextMiddleware",  # request id and institutional ID in every log line
+    "operations.middleware.RequestGuardMiddleware",  # NUL bytes -> 400; no CSRF for bearer-key API calls
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -119,8 +128,10 @@ MIDDLEWARE = [
     "accounts.middleware.RemoteUserHeaderMiddleware",
     "units.middleware.ApiAuditMiddleware",  # one audit event per campus API call
     "django.contrib.messages.middleware.MessageMiddleware",
+    "orcid_portal.session_expiry.ExpiredSessionMiddleware",  # a form sent after the session expired (issue 14)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a lockout into the sign-in page's 429
 ]
 
 ROOT_URLCONF = "orcid_portal.urls"
@@ -174,6 +185,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out ID/address before any password check
     "accounts.backends.InstitutionalRemoteUserBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
@@ -240,6 +252,10 @@ if not DEBUG:
         # The portal runs behind the campus TLS/SSO proxy, which sets this header.
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+    # Probes and the scraper talk plain HTTP to the process itself, not through the TLS proxy.
+    SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
+# A failed CSRF check: JSON under /api/, the portal's own page elsewhere (CONTRACT §5).
+CSRF_FAILURE_VIEW = "orcid_portal.api.csrf_failure"
 
 # ---------------------------------------------------------------------------------------------
 # Token encryption: comma-separated Fernet keys, the first encrypts, all decrypt.
@@ -251,9 +267,18 @@ def _development_token_keys() -> list[str]:
 
     key_file = VAR_DIR / "token_encryption_key"
     if not key_file.exists():
+        # Written aside and renamed into place: two processes starting at once (two test runs
+        # side by side) never read a half-written key; the first rename wins, both read it.
         VAR_DIR.mkdir(parents=True, exist_ok=True)
-        key_file.write_bytes(Fernet.generate_key())
-        key_file.chmod(0o600)
+        spare = VAR_DIR / f".token_encryption_key.{os.getpid()}"
+        spare.write_bytes(Fernet.generate_key())
+        spare.chmod(0o600)
+        try:
+            os.link(spare, key_file)  # fails if another process put its key there first
+        except FileExistsError:
+            pass
+        finally:
+            spare.unlink()
     return [key_file.read_text().strip()]
 
 
@@ -290,9 +315,9 @@ ORCID_CLIENT_SECRET = env.str("ORCID_CLIENT_SECRET", default=ORCID_DEMO_CLIENT_S
 ORCID_REQUESTS_PER_SECOND = env.float("ORCID_REQUESTS_PER_SECOND", default=24.0)
 ORCID_BURST = env.int("ORCID_BURST", default=40)
 ORCID_SYNC_INTERVAL_HOURS = env.float("ORCID_SYNC_INTERVAL_HOURS", default=48.0)
-# How often every record with the institution's items is read, to notice what researchers
-# deleted or hid on ORCID when no webhook told us (seeds the beat entry; putcodes/schedule.py).
-ORCID_RECONCILE_INTERVAL_HOURS = env.float("ORCID_RECONCILE_INTERVAL_HOURS", default=24.0)
+# At most this many updates (PUTs) per sync run, the most recently changed first; the rest wait
+# for the next run (spreads a real mass change; 0: no cap). putcodes/sync/mass_change.py.
+ORCID_MAX_UPDATES_PER_RUN = env.int("ORCID_MAX_UPDATES_PER_RUN", default=0)
 # Seconds to wait for ORCID to accept a connection and to answer.
 ORCID_CONNECT_TIMEOUT = env.float("ORCID_CONNECT_TIMEOUT", default=5.0)
 ORCID_READ_TIMEOUT = env.float("ORCID_READ_TIMEOUT", default=30.0)
@@ -304,14 +329,48 @@ ORCID_WEBHOOKS_ENABLED = env.bool("ORCID_WEBHOOKS_ENABLED", default=DEBUG)
 # ORCID calls back in bursts (also after the portal's own writes): at most one reconcile per
 # record per this many seconds (webhooks/services.py).
 ORCID_WEBHOOK_DEBOUNCE_SECONDS = env.float("ORCID_WEBHOOK_DEBOUNCE_SECONDS", default=30.0)
+# How often every record with the institution's items is read in full, to notice what researchers
+# deleted or hid on ORCID when no webhook told us: daily, weekly with webhooks (their safety net);
+# spread over the interval in ORCID_RECONCILE_SLICES runs (putcodes/reconcile_budget.py), and
+# at most ORCID_RECONCILE_BUDGET_SHARE of ORCID_REQUESTS_PER_SECOND while a sync is running.
+ORCID_RECONCILE_INTERVAL_HOURS = env.float(
+    "ORCID_RECONCILE_INTERVAL_HOURS", default=168.0 if ORCID_WEBHOOKS_ENABLED else 24.0
+)
+ORCID_RECONCILE_SLICES = env.int("ORCID_RECONCILE_SLICES", default=24)
+ORCID_RECONCILE_BUDGET_SHARE = env.float("ORCID_RECONCILE_BUDGET_SHARE", default=0.2)
 # The directory of ORCID's official v3.0 XSDs (orcid-model), shipped with the project.
 ORCID_SCHEMA_DIR = BASE_DIR / "schemas" / "orcid-model"
 
 PORTAL_REMOTE_USER_HEADER = env.str("PORTAL_REMOTE_USER_HEADER", default="")
+# What an institutional ID in that header may look like (at most 150 characters); any other
+# value is refused with 403 and no account is made.
+PORTAL_REMOTE_USER_PATTERN = env.str("PORTAL_REMOTE_USER_PATTERN", default=r"[A-Za-z0-9][A-Za-z0-9._@+-]*")
+# With the SSO header set, password sign-in (/login/, /admin/login/) is off; this keeps it
+# for staff accounts only (break-glass, when the SSO proxy fails).
+PORTAL_BREAK_GLASS_LOGIN = env.bool("PORTAL_BREAK_GLASS_LOGIN", default=False)
+# The reverse proxies in front of the portal (addresses or networks, comma-separated): their
+# X-Forwarded-For names the client whose address the sign-in throttle counts (accounts/network.py).
+PORTAL_TRUSTED_PROXIES = env.list("PORTAL_TRUSTED_PROXIES", default=[])
+# Sign-in throttling (django-axes): failures of one ID from one address, failures from one
+# address over all IDs, within a window of this many seconds.
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html
+LOGIN_FAILURES_PER_USER_IP = env.int("LOGIN_FAILURES_PER_USER_IP", default=5)
+LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=50)
+LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
+AXES_HANDLER = "accounts.lockout.PortalAxesHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_USER_IP
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW)
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_VERBOSE = False
 # The SSO proxy's header with the signed-in person's email (e.g. X-Remote-Mail), read with
 # PORTAL_REMOTE_USER_HEADER for the researcher notifications (notifications/services.py).
 PORTAL_REMOTE_EMAIL_HEADER = env.str("PORTAL_REMOTE_EMAIL_HEADER", default="")
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Where the campus API lives (its audit, JSON errors and CSRF rules apply under it).
+PORTAL_API_PREFIX = "/api/"
 
 INSTITUTION_NAME = env.str("INSTITUTION_NAME", default="Demo University")
 INSTITUTION_CITY = env.str("INSTITUTION_CITY", default="Stanford")
@@ -399,6 +458,9 @@ CELERY_TASK_TIME_LIMIT = 660
 # longest task (the hard time limit), or a task still running would be handed out twice.
 # https://docs.celeryq.dev/en/stable/getting-started/backends-and-brokers/redis.html#visibility-timeout
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 60}
+# A broker that is down fails a publish fast, and the task runs in the calling process instead
+# (orcid_portal/celery.py): "sync now" and webhooks keep working without Redis.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 # The schedule lives in django-celery-beat's tables (admins see and change it there); its named
 # sync entry is seeded once from ORCID_SYNC_INTERVAL_HOURS after migrate (putcodes/schedule.py),
 # so no CELERY_BEAT_SCHEDULE here: beat would overwrite the admin's changes with it.
@@ -407,6 +469,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # to keep the shared rate limit (24/s) busy while ORCID takes 100-200 ms per call and the
 # portal ~25 ms of CPU per researcher (benchmarks/bench_sync.py).
 ORCID_SYNC_WORKERS = env.int("ORCID_SYNC_WORKERS", default=12)
+# Without a broker a researcher's "sync now" runs in a thread of the web process (putcodes.background);
+# off, runs wait until `background_drain()` carries them out (the test suite).
+SYNC_NOW_THREADS = env.bool("SYNC_NOW_THREADS", default=True)
 # Seconds a record's write lock lives without renewal: its holder renews it every third of this
 # while it writes, so a dead holder (kill -9) frees the record within this time (putcodes.locks).
 ORCID_RECORD_LOCK_TTL = env.int("ORCID_RECORD_LOCK_TTL", default=30)
@@ -416,10 +481,13 @@ REDIS_URL = env.str("REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.
 if REDIS_URL:
     # One cache for every web and worker process, so that the webhook debounce ("one reconcile
     # per record per window") and the works page's copy of the record hold across processes.
+    # Redis down: each process falls back to its own memory rather than failing requests
+    # (operations/cache.py); short timeouts so a vanished Redis does not hang them either.
     CACHES["default"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "operations.cache.FallbackRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "orcid-portal",
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 
 # ---------------------------------------------------------------------------------------------
@@ -438,6 +506,31 @@ IMPORT_MAX_JSON_DEPTH = env.int("IMPORT_MAX_JSON_DEPTH", default=32)  # CSL-JSON
 IMPORT_INLINE_MAX_BYTES = env.int("IMPORT_INLINE_MAX_BYTES", default=256 * 1024)
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 
+# Data protection (privacy/): API audit events are deleted after this many days (a scheduled
+# entry), and so is the unit event delivery log.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+# Unit event endpoints must be https://; tests turn this on to receive on http://127.0.0.1.
+UNIT_EVENTS_ALLOW_HTTP_LOOPBACK = env.bool("UNIT_EVENTS_ALLOW_HTTP_LOOPBACK", default=False)
+
+# ---------------------------------------------------------------------------------------------
+# Operations: metrics, alerts (operations/). https://prometheus.github.io/client_python/multiprocess/
+# PROMETHEUS_MULTIPROC_DIR (read by prometheus-client itself) makes /metrics add up every
+# process's counters (gunicorn workers, Celery); docs/DEPLOYMENT.md.
+# ---------------------------------------------------------------------------------------------
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Who gets the alert emails: "Name <address>" or addresses, comma-separated.
+ADMINS = [email.utils.parseaddr(a) for a in env.list("ADMINS", default=[])]
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# A run whose share of failed items is above this (with at least ALERT_FAILED_ITEMS_MIN
+# failed) opens an incident; so does ORCID answering only 5xx for ALERT_ORCID_OUTAGE_SECONDS.
+ALERT_FAILED_ITEMS_SHARE = env.float("ALERT_FAILED_ITEMS_SHARE", default=0.05)
+ALERT_FAILED_ITEMS_MIN = env.int("ALERT_FAILED_ITEMS_MIN", default=1)
+ALERT_ORCID_OUTAGE_SECONDS = env.float("ALERT_ORCID_OUTAGE_SECONDS", default=300.0)
+# `plain` (a line of text) or `json` (one JSON object per line, for a log shipper).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be 'plain' or 'json'.")
+
 # ---------------------------------------------------------------------------------------------
 # Logging: never log tokens; ORCID's error bodies are logged only through the client's
 # redaction (see orcid_client).
@@ -445,10 +538,21 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"redact_tokens": {"()": "orcid_client.redaction.RedactTokensFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "operations.logs.JsonFormatter"},
+    },
+    "filters": {
+        "redact_tokens": {"()": "orcid_client.redaction.RedactTokensFilter"},
+        "context": {"()": "operations.logs.ContextFilter"},
+        "quiet_health_checks": {"()": "operations.logs.HealthCheckFilter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact_tokens", "context", "quiet_health_checks"],
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
