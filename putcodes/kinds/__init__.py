@@ -64,6 +64,8 @@ class ItemKind:
       depends on), when the body depends only on the object's own fields and every change to
       them sets its `updated_at`: a run then skips serialising an item whose data is as last
       written (putcodes.sync.fingerprint). None: always serialised.
+    - `body_hash(obj)`: `(body(obj), content_hash(obj))` from one serialisation, when the kind
+      can: the planner keeps the body it hashed for the write.
     """
 
     kind: str
@@ -84,6 +86,7 @@ class ItemKind:
     eligible_q: Callable[[], Q] | None = None
     order: int = 100
     fingerprint_version: Callable[[], str] | None = None
+    body_hash: Callable[[Any], tuple[Any, str]] | None = None
 
 
 # The registry, in writing order (works first: they are what researchers watch for).

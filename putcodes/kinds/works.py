@@ -52,6 +52,14 @@ def _work_fingerprint_version() -> str:
     return f"{WORK_SERIALISER_VERSION}|{_orcid_host()}"
 
 
+def _work_body_hash(work):
+    from orcid_client.canonical import content_hash
+    from works.orcid_serialization import work_to_json
+
+    body = work_to_json(work)
+    return body, content_hash(body)  # what work_content_hash hashes
+
+
 def work_self_ids(work) -> set[tuple[str, str]]:
     """The work's `self` identifiers, normalised as ORCID compares them."""
     ids = set()
@@ -101,4 +109,5 @@ WORK = register(ItemKind(
     eligible_q=_works_eligible_q,
     order=10,
     fingerprint_version=_work_fingerprint_version,
+    body_hash=_work_body_hash,
 ))

@@ -273,7 +273,7 @@ class ResearcherSync(Recovery):
 
     def update(self, entry: Entry, *, adopted: bool = False) -> None:
         item, kind = entry.item, entry.kind
-        body = kind.body(entry.obj)
+        body = entry.body if entry.body is not None else kind.body(entry.obj)
         try:
             self.with_token(lambda token: kind.update(self.client, self.orcid, token, item.put_code, body))
         except NotFound:
@@ -351,7 +351,8 @@ class ResearcherSync(Recovery):
 
     def create(self, kind: ItemKind, chunk: list[Entry], *, attempt: int = 1) -> None:
         self.token()  # before marking anything sent: no usable token, nothing is sent
-        bodies = [kind.body(entry.obj) for entry in chunk]
+        # Serialised once, by the planner with its hash (putcodes.kinds `body_hash`).
+        bodies = [entry.body if entry.body is not None else kind.body(entry.obj) for entry in chunk]
         self.mark_sent(kind, chunk)
         try:
             results = self.with_token(lambda token: self._post(kind, token, bodies))
@@ -436,7 +437,10 @@ class ResearcherSync(Recovery):
                 self.counts.failed += 1
         # Put-codes saved in one transaction with the outcome they came with.
         with transaction.atomic():
-            ledger.rows_update([e.item for e, r in zip(chunk, results) if not isinstance(r, Duplicate)], ledger.RESULT_FIELDS)
+            # sent_match was saved with the mark (before the POST) and is unchanged since.
+            ledger.rows_update(
+                [e.item for e, r in zip(chunk, results) if not isinstance(r, Duplicate)], ledger.CREATE_RESULT_FIELDS
+            )
         if written:
             _announce_written(written)
         if revoked is not None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import models
 from django.utils import timezone
 
 from orcid_client.errors import OrcidError
@@ -43,6 +44,8 @@ RESULT_FIELDS = [
     "last_error_message", "last_error_at", "in_flight", "sent_match", "last_run", "last_action", "updated_at",
     "written_fingerprint",
 ]
+# A POST's outcome: its `sent_match` was saved with the mark before it (MARK_FIELDS).
+CREATE_RESULT_FIELDS = [name for name in RESULT_FIELDS if name != "sent_match"]
 InFlight = OrcidItem.InFlight
 Action = OrcidItem.Action
 
@@ -255,6 +258,41 @@ def items_mark_retry(queryset, *, now: datetime | None = None) -> int:
 # Saving many rows cheaply
 # ---------------------------------------------------------------------------------------------
 
+# Fields whose plain Python values go to the database as they are (a str to a text column, an
+# int to an integer one): get_db_prep_save was most of a bulk call's ledger CPU (issue 17, item 5).
+_PLAIN = ((models.CharField, str), (models.TextField, str), (models.BooleanField, bool),
+          (models.IntegerField, int), (models.ForeignKey, int))
+
+
+def _plain_type(field) -> type | None:
+    for field_class, plain in _PLAIN:
+        if isinstance(field, field_class):
+            return plain
+    return None
+
+
+def _row_values(fields: list, items: list[OrcidItem], conn, *, insert: bool = False) -> list[list]:
+    """Each item's database values of `fields` (pre_save first, for an insert)."""
+    plain = [_plain_type(f) for f in fields]
+    prepared: dict = {}  # a chunk's rows share their times: each prepared once
+    rows = []
+    for item in items:
+        row = []
+        for f, plain_type in zip(fields, plain):
+            value = f.pre_save(item, add=True) if insert else getattr(item, f.attname)
+            if value is None or type(value) is plain_type:
+                row.append(value)
+            elif isinstance(value, datetime):
+                key = (f.attname, value)
+                if key not in prepared:
+                    prepared[key] = f.get_db_prep_save(value, conn)
+                row.append(prepared[key])
+            else:
+                row.append(f.get_db_prep_save(value, conn))
+        rows.append(row)
+    return rows
+
+
 def rows_update(items: list[OrcidItem], fields: list[str]) -> None:
     """Save `fields` of many rows with one prepared UPDATE run for each (executemany).
 
@@ -272,7 +310,7 @@ def rows_update(items: list[OrcidItem], fields: list[str]) -> None:
     sql = "UPDATE {} SET {} WHERE {} = %s".format(
         quote(meta.db_table), ", ".join(f"{quote(f.column)} = %s" for f in columns), quote(meta.pk.column)
     )
-    rows = [[f.get_db_prep_save(getattr(item, f.attname), conn) for f in columns] + [item.pk] for item in items]
+    rows = [row + [item.pk] for row, item in zip(_row_values(columns, items, conn), items)]
     with conn.cursor() as cursor:
         cursor.executemany(sql, rows)
 
@@ -290,7 +328,7 @@ def rows_insert(items: list[OrcidItem]) -> None:
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         quote(meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
     )
-    rows = [[f.get_db_prep_save(f.pre_save(item, add=True), conn) for f in fields] for item in items]
+    rows = _row_values(fields, items, conn, insert=True)
     with conn.cursor() as cursor:
         cursor.executemany(sql, rows)
     # The rows are one unit's items each, unique by (unit, kind, local_id): read their ids back.

@@ -110,6 +110,9 @@ def _facts(kind, obj, version) -> ObjectFacts:
         return ObjectFacts(False)
     # The hash (the body serialised) is the costly part: only an eligible item is written.
     fingerprint = source_fingerprint(version, getattr(obj, "updated_at", None))
+    if kind.body_hash is not None:  # serialised once: the body is kept for the write
+        body, content_hash = kind.body_hash(obj)
+        return ObjectFacts(True, content_hash, kind.approved_at(obj), fingerprint, body)
     return ObjectFacts(True, kind.content_hash(obj), kind.approved_at(obj), fingerprint)
 
 

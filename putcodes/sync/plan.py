@@ -131,6 +131,7 @@ class ObjectFacts:
     content_hash: str = ""  # of the body we would write (computed only when eligible)
     approved_at: datetime | None = None
     fingerprint: str = ""  # the object's source fingerprint (putcodes.sync.fingerprint)
+    body: Any = None  # the body hashed, when the loader serialised it (reused to write it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +241,7 @@ class Entry:
     item: Any | None
     content_hash: str = ""
     fingerprint: str = ""  # the object's source fingerprint, kept with a write (ledger)
+    body: Any = None  # the body of `content_hash` (None: the executor serialises `obj`)
 
 
 @dataclass
@@ -296,14 +298,14 @@ def plan_build(candidates, ctx: RecordContext) -> Plan:
         if verb == Verb.UNCHANGED:
             plan.unchanged += 1  # most items of most runs: no Entry for them
             continue
-        fingerprint = ""
+        fingerprint, body = "", None
         if verb == Verb.RECONCILE:
             content_hash = row.attempted_hash
         elif facts is not None and facts.eligible:
-            content_hash, fingerprint = facts.content_hash, facts.fingerprint
+            content_hash, fingerprint, body = facts.content_hash, facts.fingerprint, facts.body
         else:
             content_hash = ""
-        plan.add(action, Entry(kind, obj, item, content_hash, fingerprint))
+        plan.add(action, Entry(kind, obj, item, content_hash, fingerprint, body))
     return plan
 
 

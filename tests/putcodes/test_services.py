@@ -261,7 +261,7 @@ def test_a_400_is_recorded_on_that_item_and_the_other_works_go_on(sync_env, monk
             data["type"] = "not-a-work-type"
         return data
 
-    monkeypatch.setitem(KINDS, "work", dataclasses.replace(WORK, body=body))
+    monkeypatch.setitem(KINDS, "work", dataclasses.replace(WORK, body=body, body_hash=None))
     counts = researcher_sync(researcher=researcher)
     assert counts.created == 2 and counts.failed == 1
     item = OrcidItem.objects.get(work=bad)
