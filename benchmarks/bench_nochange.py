@@ -219,7 +219,7 @@ def _load_sql(args) -> int:
     written fingerprint fits them all (the run still reads, computes and compares one per
     row: the cost measured is the same)."""
     from django.contrib.auth import get_user_model
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from connections.crypto import token_encrypt
@@ -248,6 +248,8 @@ def _load_sql(args) -> int:
             for k, uid in enumerate(users)
         ], batch_size=5000)
     key = _text("CAST(u.id AS TEXT)", "'-'", "CAST(s.k AS TEXT)")
+    doi, end = "'[{\"type\": \"doi\", \"value\": \"10.5555/bench.'", "'\", \"relationship\": \"self\"}]'"
+    json_type = "JSONB" if connection.vendor == "postgresql" else "TEXT"
     seq = (f"(WITH RECURSIVE n(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM n WHERE k < {args.works - 1}) "
            "SELECT k FROM n) AS s")
     with transaction.atomic():
@@ -255,8 +257,7 @@ def _load_sql(args) -> int:
             "unit": unit.pk, "researcher": Sql("u.id"), "local_id": _text("'bench-'", key),
             "title": _text("'On the benchmark, part '", key), "work_type": "journal-article",
             "publication_year": Sql("2000 + s.k"), "journal_title": "Journal of Benchmarks",
-            "external_ids": _text("'[{\"type\": \"doi\", \"value\": \"10.5555/bench.'", key,
-                                  "'\", \"relationship\": \"self\"}]'"),
+            "external_ids": Sql(f"CAST({_text(doi, key, end)} AS {json_type})"),
             "contributors": [], "has_self_id": True, "public": True, "approved": True, "approved_at": now,
             "updated_at": now, "created_at": now,
         }, f"{User._meta.db_table} u CROSS JOIN {seq} WHERE u.username LIKE 'bench%%'")
