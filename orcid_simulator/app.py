@@ -180,7 +180,7 @@ class SimulatorApp(ActivityRoutes, NotificationRoutes, OAuthRoutes, ResearcherRo
                 context["fault"] = "503-burst"
                 return Response(RATE_LIMIT_PAGE, 503, content_type="text/html")
             if faults.error_rate and self.sim.rng.random() < faults.error_rate:
-                status = self.sim.rng.choice([500, 502, 503, 504])
+                status = self.sim.rng.choice(faults.error_statuses)
                 context["fault"] = f"random-{status}"
                 if status == 500:
                     return Response(json.dumps({

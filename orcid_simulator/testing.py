@@ -114,7 +114,7 @@ class SimulatorControl:
     def clients(self) -> list[dict]:
         return self._call("GET", "/clients")
 
-    def set_faults(self, *, error_rate: float = 0.0, latency_ms: tuple[int, int] | list[int] | int = (0, 0),
+    def set_faults(self, *, error_rate: float = 0.0, error_statuses: list[int] | None = None, latency_ms: tuple[int, int] | list[int] | int = (0, 0),
                    rate_limit_burst: int = 0, drop_after_commit_rate: float = 0.0,
                    paths: list[str] | None = None, methods: list[str] | None = None) -> dict:
         """Replace the faults (no arguments: none). `paths` / `methods` restrict them to calls
@@ -122,7 +122,7 @@ class SimulatorControl:
         if isinstance(latency_ms, int):
             latency_ms = (latency_ms, latency_ms)
         return self._call("PUT", "/faults", json={
-            "error_rate": error_rate, "latency_ms": list(latency_ms), "rate_limit_burst": rate_limit_burst,
+            "error_rate": error_rate, "error_statuses": error_statuses or [], "latency_ms": list(latency_ms), "rate_limit_burst": rate_limit_burst,
             "drop_after_commit_rate": drop_after_commit_rate, "paths": paths or [], "methods": methods or []})
 
     def clear_faults(self) -> dict:

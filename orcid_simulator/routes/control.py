@@ -155,6 +155,7 @@ class ControlRoutes:
             latency = [latency, latency]
         faults = Faults(
             error_rate=float(data.get("error_rate", 0.0)),
+            error_statuses=_error_statuses(data.get("error_statuses")),
             latency_ms=(int(latency[0]), int(latency[1])),
             rate_limit_burst=int(data.get("rate_limit_burst", 0)),
             drop_after_commit_rate=float(data.get("drop_after_commit_rate", 0.0)),
@@ -234,3 +235,14 @@ class ControlRoutes:
         with self.sim.lock:
             known = sorted(self.sim.organizations)
         return json_response([{"source": source, "identifier": identifier} for source, identifier in known])
+
+
+def _error_statuses(value) -> list[int]:
+    """The statuses a random fault picks from (default: 500, 502, 503, 504); others are refused,
+    as the simulator answers only these."""
+    if value in (None, []):
+        return [500, 502, 503, 504]
+    statuses = [int(v) for v in value]
+    if not set(statuses) <= {500, 502, 503, 504}:
+        raise ValueError("error_statuses: each one of 500, 502, 503, 504")
+    return statuses

@@ -178,6 +178,7 @@ class Faults:
     contains one of these strings are affected (empty: all API and OAuth calls)."""
 
     error_rate: float = 0.0  # probability of a random 500/502/503/504
+    error_statuses: list[int] = field(default_factory=lambda: [500, 502, 503, 504])  # the ones to pick from
     latency_ms: tuple[int, int] = (0, 0)
     rate_limit_burst: int = 0  # the next N API calls answer 503 (a 503 burst)
     drop_after_commit_rate: float = 0.0  # probability that a POST is committed, then the connection dropped
@@ -192,7 +193,8 @@ class Faults:
         return True
 
     def public(self) -> dict[str, Any]:
-        return {"error_rate": self.error_rate, "latency_ms": list(self.latency_ms),
+        return {"error_rate": self.error_rate, "error_statuses": list(self.error_statuses),
+                "latency_ms": list(self.latency_ms),
                 "rate_limit_burst": self.rate_limit_burst, "drop_after_commit_rate": self.drop_after_commit_rate,
                 "paths": self.paths, "methods": self.methods}
 

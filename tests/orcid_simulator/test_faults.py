@@ -103,3 +103,11 @@ def test_the_call_log_names_method_path_status_and_client(orcid_simulator, api: 
     assert call["time"] > 0
     orcid_simulator.clear_calls()
     assert orcid_simulator.calls() == []
+
+
+def test_random_faults_can_be_limited_to_some_statuses(orcid_simulator, api: Api):
+    orcid_simulator.set_faults(error_rate=1.0, error_statuses=[503], methods=["GET"])
+    assert {api.call("GET", "works").status_code for _ in range(8)} == {503}
+    refused = requests.put(f"{orcid_simulator.url}/_simulator/faults", json={"error_rate": 1, "error_statuses": [418]},
+                           timeout=10)
+    assert refused.status_code == 400 and "error_statuses" in refused.json()["error"]

@@ -93,13 +93,14 @@ def test_a_sync_after_the_researcher_revoked_access_says_so_and_what_to_do(sync_
 @pytest.mark.django_db
 def test_a_sync_while_orcid_is_down_says_it_will_try_again(sync_env, client, background_runs):
     researcher, connection = sync_env.researcher(works=2)
-    sync_env.simulator.set_faults(error_rate=1.0, methods=["POST"])
+    # 503 and 500 only: a 502/504 after a POST is an answer lost (the write may have happened).
+    sync_env.simulator.set_faults(error_rate=1.0, error_statuses=[500, 503], methods=["POST"])
     client.force_login(researcher)
     client.post(_sync_url(researcher))
     background_runs.finish()
     run = client.get(_sync_url(researcher)).json()
     assert run["state"] == "failed"
-    assert "ORCID could not be reached" in run["message"] and "2 items could not be written" in run["message"]
+    assert "ORCID could not be reached" in run["message"] and "2 works could not be written" in run["message"]
 
 
 @pytest.mark.django_db
