@@ -52,6 +52,7 @@ def main() -> None:
     parser.add_argument("--works", type=int, default=25)
     parser.add_argument("--pool", default="threads")
     parser.add_argument("--concurrency", type=int, default=12)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes started (own node names)")
     parser.add_argument("--rate", type=float, default=24.0)
     parser.add_argument("--burst", type=int, default=40)
     args = parser.parse_args()
@@ -106,8 +107,11 @@ def _run(args, sim_url: str, env: dict, processes: list, log) -> None:
     command = [sys.executable, "-m", "celery", "-A", "orcid_portal", "worker", "--pool", args.pool,
                "--concurrency", str(args.concurrency), "--loglevel", "WARNING",
                "--without-gossip", "--without-mingle", "--without-heartbeat"]
-    worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    processes.append(worker)
+    workers = [
+        subprocess.Popen(command + ["--hostname", f"bench{i}@%h"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        for i in range(args.workers)
+    ]
+    processes.extend(workers)
     time.sleep(5)  # the worker's start (its imports) is not the run's time
     _control(sim_url, "faults", {"latency_ms": [100, 200]})
     _control(sim_url, "rate-limit", {"rate": args.rate, "burst": args.burst})
@@ -119,8 +123,8 @@ def _run(args, sim_url: str, env: dict, processes: list, log) -> None:
     run = sync_run_dispatch(run=sync_run_start(triggered_by="benchmark: celery", trigger=SyncRun.Trigger.COMMAND))
     peaks: dict[int, float] = {}
     while not SyncRun.objects.filter(pk=run.pk, finished_at__isnull=False).exists():
-        assert worker.poll() is None, "the worker died"
-        for pid in _tree(worker.pid):
+        assert all(w.poll() is None for w in workers), "a worker died"
+        for pid in [p for w in workers for p in _tree(w.pid)]:
             try:
                 peaks[pid] = _peak_mb(pid)
             except OSError:
@@ -131,7 +135,7 @@ def _run(args, sim_url: str, env: dict, processes: list, log) -> None:
     calls = run.api_writes + run.api_reads
     floor = calls / args.rate
     print(f"\n== Celery first push: {args.researchers} researchers x {args.works} works = {n_works} works")
-    print(f"   worker: {' '.join(command[2:])}")
+    print(f"   {args.workers} worker(s): {' '.join(command[2:])}")
     print(f"   {run.summary_line()}")
     print(f"   ORCID calls: {run.api_writes} writes, {run.api_reads} reads, {run.api_retries} retries")
     print(f"   wall {wall:.1f} s against a floor of {floor:.1f} s ({calls} calls / {args.rate:g}/s): "
