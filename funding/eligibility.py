@@ -2,49 +2,34 @@
 the admin ask, and its queryset twin for counts and listings (keep the two in step:
 tests/funding/test_eligibility.py checks that they agree).
 
-As for employments (CONTRACT §3): a funding the institution vouches for needs no
-approval unless the unit asks for it (`Unit.requires_approval`); the researcher may always
-say no; a funding the unit no longer lists is not written.
+As for employments (CONTRACT §3), the rule is units.eligibility's: a funding the institution
+vouches for needs no approval unless the unit asks for it; the researcher may always say no;
+a funding the unit no longer lists is not written.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from django.db.models import Q
+
+from units.eligibility import (  # noqa: F401  (re-exported: callers read them from here)
+    REASON_AWAITING_APPROVAL,
+    REASON_DECLINED,
+    Eligibility,
+    unit_item_eligibility,
+    unit_items_eligible_q,
+)
 
 from .models import Funding
 
 REASON_REMOVED = "The unit no longer lists this funding."
-REASON_AWAITING_APPROVAL = "Waiting for your approval."
-REASON_DECLINED = "You chose not to have it on your ORCID record."
-
-
-@dataclass(frozen=True)
-class Eligibility:
-    eligible: bool
-    reasons: list[str] = field(default_factory=list)
-
-    def __bool__(self) -> bool:
-        return self.eligible
 
 
 def funding_eligibility(funding: Funding) -> Eligibility:
     """Eligible unless removed, declined, or awaiting an approval its unit asks for. Reads
-    `funding.unit` (select it along). A paused unit is not a reason (pausing stops writes,
-    it must not make the sync delete)."""
-    reasons: list[str] = []
-    if funding.removed_at is not None:
-        reasons.append(REASON_REMOVED)
-    if funding.approved is False:
-        reasons.append(REASON_DECLINED)
-    elif funding.approved is None and funding.unit.requires_approval:
-        reasons.append(REASON_AWAITING_APPROVAL)
-    return Eligibility(eligible=not reasons, reasons=reasons)
+    `funding.unit` (select it along)."""
+    return unit_item_eligibility(funding, removed_reason=REASON_REMOVED)
 
 
 def fundings_eligible_q() -> Q:
     """`funding_eligibility` as a filter on Funding querysets."""
-    return Q(removed_at__isnull=True) & (
-        Q(approved=True) | Q(approved__isnull=True, unit__requires_approval=False)
-    )
+    return unit_items_eligible_q()
