@@ -281,22 +281,20 @@ def work_from_xml_element(element, *, body: Any = None) -> WorkSummary:
     )
 
 
-def affiliation_from_xml_element(element, *, body: Any = None) -> AffiliationSummary:
+def _xml_org_item_fields(element, *, body: Any = None) -> dict[str, Any]:
+    """The fields an organisation's item shares (affiliations, funding): put-code, dates, the
+    organisation, external ids, source, visibility, url and path of a summary element."""
     client_id, source_orcid, source_name = _xml_source(element)
     org = _child(element, "organization")
     disambiguated = _child(org, "disambiguated-organization")
-    return AffiliationSummary(
+    return dict(
         put_code=_int(element.get("put-code")) or 0,
-        organization_name=_text(org, "name") if org is not None else "",
-        department_name=_text(element, "department-name"),
-        role_title=_text(element, "role-title"),
         start_date=_xml_fuzzy_date(_child(element, "start-date")),
         end_date=_xml_fuzzy_date(_child(element, "end-date")),
-        city=_text(org, "address", "city") if org is not None else "",
-        region=_text(org, "address", "region") if org is not None else "",
-        country=_text(org, "address", "country") if org is not None else "",
-        disambiguated_organization_id=_text(disambiguated, "disambiguated-organization-identifier") if disambiguated is not None else "",
-        disambiguation_source=_text(disambiguated, "disambiguation-source") if disambiguated is not None else "",
+        organization_name=_text(org, "name"),
+        country=_text(org, "address", "country"),
+        disambiguated_organization_id=_text(disambiguated, "disambiguated-organization-identifier"),
+        disambiguation_source=_text(disambiguated, "disambiguation-source"),
         external_ids=_xml_external_ids(element),
         source_client_id=client_id,
         source_orcid=source_orcid,
@@ -305,6 +303,16 @@ def affiliation_from_xml_element(element, *, body: Any = None) -> AffiliationSum
         url=_text(element, "url"),
         path=element.get("path") or "",
         body=body,
+    )
+
+
+def affiliation_from_xml_element(element, *, body: Any = None) -> AffiliationSummary:
+    return AffiliationSummary(
+        **_xml_org_item_fields(element, body=body),
+        department_name=_text(element, "department-name"),
+        role_title=_text(element, "role-title"),
+        city=_text(element, "organization", "address", "city"),
+        region=_text(element, "organization", "address", "region"),
     )
 
 
@@ -379,21 +387,17 @@ def work_from_json(data: dict, *, body: Any = None) -> WorkSummary:
     )
 
 
-def affiliation_from_json(data: dict, *, body: Any = None) -> AffiliationSummary:
+def _json_org_item_fields(data: dict, *, body: Any = None) -> dict[str, Any]:
+    """`_xml_org_item_fields` for a JSON summary."""
     client_id, source_orcid, source_name = _json_source(data)
     org = data.get("organization") or {}
-    address = org.get("address") or {}
     disambiguated = org.get("disambiguated-organization") or {}
-    return AffiliationSummary(
+    return dict(
         put_code=_int(data.get("put-code")) or 0,
-        organization_name=_value(org.get("name")),
-        department_name=_value(data.get("department-name")),
-        role_title=_value(data.get("role-title")),
         start_date=_json_fuzzy_date(data.get("start-date")),
         end_date=_json_fuzzy_date(data.get("end-date")),
-        city=_value(address.get("city")),
-        region=_value(address.get("region")),
-        country=_value(address.get("country")),
+        organization_name=_value(org.get("name")),
+        country=_value((org.get("address") or {}).get("country")),
         disambiguated_organization_id=_value(disambiguated.get("disambiguated-organization-identifier")),
         disambiguation_source=_value(disambiguated.get("disambiguation-source")),
         external_ids=_json_external_ids(data),
@@ -404,6 +408,17 @@ def affiliation_from_json(data: dict, *, body: Any = None) -> AffiliationSummary
         url=_value(data.get("url")),
         path=_value(data.get("path")),
         body=body,
+    )
+
+
+def affiliation_from_json(data: dict, *, body: Any = None) -> AffiliationSummary:
+    address = (data.get("organization") or {}).get("address") or {}
+    return AffiliationSummary(
+        **_json_org_item_fields(data, body=body),
+        department_name=_value(data.get("department-name")),
+        role_title=_value(data.get("role-title")),
+        city=_value(address.get("city")),
+        region=_value(address.get("region")),
     )
 
 

@@ -11,16 +11,11 @@ from typing import Any
 from orcid_client.documents import (
     ExternalId,
     _child,
-    _int,
-    _json_external_ids,
-    _json_fuzzy_date,
-    _json_source,
+    _json_org_item_fields,
     _local,
     _text,
     _value,
-    _xml_external_ids,
-    _xml_fuzzy_date,
-    _xml_source,
+    _xml_org_item_fields,
     parse_xml,
 )
 
@@ -59,59 +54,25 @@ class FundingSummary:
 
 
 def funding_from_xml_element(element, *, body: Any = None) -> FundingSummary:
-    client_id, source_orcid, source_name = _xml_source(element)
-    org = _child(element, "organization")
-    disambiguated = _child(org, "disambiguated-organization")
     amount = _child(element, "amount")
     return FundingSummary(
-        put_code=_int(element.get("put-code")) or 0,
+        **_xml_org_item_fields(element, body=body),
         title=_text(element, "title", "title"),
         type=_text(element, "type"),
         amount=(amount.text or "").strip() if amount is not None else "",
         currency=(amount.get("currency-code") or "") if amount is not None else "",
-        start_date=_xml_fuzzy_date(_child(element, "start-date")),
-        end_date=_xml_fuzzy_date(_child(element, "end-date")),
-        organization_name=_text(org, "name") if org is not None else "",
-        country=_text(org, "address", "country") if org is not None else "",
-        disambiguated_organization_id=_text(disambiguated, "disambiguated-organization-identifier"),
-        disambiguation_source=_text(disambiguated, "disambiguation-source"),
-        external_ids=_xml_external_ids(element),
-        source_client_id=client_id,
-        source_orcid=source_orcid,
-        source_name=source_name,
-        visibility=element.get("visibility") or "",
-        url=_text(element, "url"),
-        path=element.get("path") or "",
-        body=body,
     )
 
 
 def funding_from_json(data: dict, *, body: Any = None) -> FundingSummary:
-    client_id, source_orcid, source_name = _json_source(data)
     title = data.get("title") or {}
-    org = data.get("organization") or {}
-    disambiguated = org.get("disambiguated-organization") or {}
     amount = data.get("amount") or {}
     return FundingSummary(
-        put_code=_int(data.get("put-code")) or 0,
+        **_json_org_item_fields(data, body=body),
         title=_value(title.get("title")) if isinstance(title, dict) else "",
         type=_value(data.get("type")),
         amount=_value(amount) if isinstance(amount, dict) else "",
         currency=str(amount.get("currency-code") or "") if isinstance(amount, dict) else "",
-        start_date=_json_fuzzy_date(data.get("start-date")),
-        end_date=_json_fuzzy_date(data.get("end-date")),
-        organization_name=_value(org.get("name")),
-        country=_value((org.get("address") or {}).get("country")),
-        disambiguated_organization_id=_value(disambiguated.get("disambiguated-organization-identifier")),
-        disambiguation_source=_value(disambiguated.get("disambiguation-source")),
-        external_ids=_json_external_ids(data),
-        source_client_id=client_id,
-        source_orcid=source_orcid,
-        source_name=source_name,
-        visibility=_value(data.get("visibility")).lower(),
-        url=_value(data.get("url")),
-        path=_value(data.get("path")),
-        body=body,
     )
 
 
