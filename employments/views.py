@@ -1,12 +1,12 @@
-"""The researcher's choice about an employment, from the dashboard. Thin: rules in services."""
+"""The researcher's choice about an employment, from the dashboard (units.item_views shares the view
+body with the other kinds). Thin: rules in services."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
+
+from units.item_views import unit_item_choose
 
 from .models import Employment
 from .services import employment_choose
@@ -15,14 +15,10 @@ from .services import employment_choose
 @login_required
 @require_POST
 def choose(request, pk: int):
-    # Another researcher's employment is a 404, as if it did not exist.
-    employment = Employment.objects.filter(pk=pk, researcher=request.user).first()
-    if employment is None or employment.removed_at is not None:
-        raise Http404
-    approved = request.POST.get("approved") == "true"
-    employment_choose(employment=employment, researcher=request.user, approved=approved)
-    if approved:
-        messages.success(request, f"“{employment}” will be added to your ORCID record at the next update.")
-    else:
-        messages.success(request, f"“{employment}” will not be on your ORCID record (removed at the next update if it is there).")
-    return redirect("/#employment")
+    return unit_item_choose(
+        request,
+        pk,
+        model=Employment,
+        choose=lambda item, researcher, approved: employment_choose(employment=item, researcher=researcher, approved=approved),
+        section=lambda item: "employment",
+    )
