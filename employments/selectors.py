@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from units.item_rows import VISIBILITY_NOTES, item_dates
+
 from .eligibility import Eligibility, employment_eligibility
 from .models import Employment
-
-
-# What the researcher chose on ORCID, in their words (the ledger records what ORCID reports).
-VISIBILITY_NOTES = {"private": "only you can see it there", "limited": "visible to trusted parties only"}
 
 
 @dataclass(frozen=True)
@@ -24,20 +22,9 @@ class EmploymentRow:
     can_decline: bool
 
 
-def _fuzzy(year, month, day) -> str:
-    if not year:
-        return ""
-    return "-".join([f"{year:04d}"] + [f"{part:02d}" for part in (month, day) if part])
-
-
 def employment_dates(employment: Employment) -> str:
-    start = _fuzzy(employment.start_year, employment.start_month, employment.start_day)
-    end = _fuzzy(employment.end_year, employment.end_month, employment.end_day)
-    if start and end:
-        return f"{start} to {end}"
-    if start:
-        return f"since {start}"
-    return f"until {end}" if end else ""
+    """The employment's fuzzy start and end dates in words (units.item_rows.item_dates)."""
+    return item_dates(employment)
 
 
 def employments_for_dashboard(*, researcher) -> list[EmploymentRow]:
