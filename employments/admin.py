@@ -2,6 +2,8 @@ from django.contrib import admin
 
 from accounts.consent_admin import ConsentAdminMixin
 from units.importing.admin import ImportUploadAdminMixin
+from units.item_admin import ItemLedgerAdminMixin
+from units.item_rows import fuzzy_date
 from units.permissions import UnitScopedAdminMixin
 
 from . import importers  # noqa: F401  (registers the employments import kind)
@@ -10,14 +12,9 @@ from .forms import EmploymentsImportForm
 from .models import Employment
 
 
-def _fuzzy(year, month, day) -> str:
-    if not year:
-        return ""
-    return "-".join([f"{year:04d}"] + [f"{part:02d}" for part in (month, day) if part])
-
-
 @admin.register(Employment)
-class EmploymentAdmin(UnitScopedAdminMixin, ConsentAdminMixin, ImportUploadAdminMixin, admin.ModelAdmin):
+class EmploymentAdmin(UnitScopedAdminMixin, ConsentAdminMixin, ImportUploadAdminMixin, ItemLedgerAdminMixin,
+                      admin.ModelAdmin):
     """HR's employments; a unit's staff see only their own unit's."""
 
     consent_kind = "employment"
@@ -26,6 +23,7 @@ class EmploymentAdmin(UnitScopedAdminMixin, ConsentAdminMixin, ImportUploadAdmin
     import_form_class = EmploymentsImportForm
     import_template = "employments/admin_import.html"
     import_title = "Import employments"
+    eligibility_of = staticmethod(employment_eligibility)
 
     list_display = ("local_id", "researcher", "unit", "role_title", "department", "start", "end",
                     "approved", "orcid_state", "put_code", "removed_at")
@@ -42,23 +40,8 @@ class EmploymentAdmin(UnitScopedAdminMixin, ConsentAdminMixin, ImportUploadAdmin
 
     @admin.display(description="start")
     def start(self, obj):
-        return _fuzzy(obj.start_year, obj.start_month, obj.start_day)
+        return fuzzy_date(obj.start_year, obj.start_month, obj.start_day)
 
     @admin.display(description="end")
     def end(self, obj):
-        return _fuzzy(obj.end_year, obj.end_month, obj.end_day)
-
-    @admin.display(description="ORCID state")
-    def orcid_state(self, obj):
-        item = getattr(obj, "orcid_item", None)
-        return item.get_state_display() if item else "not written"
-
-    @admin.display(description="put-code")
-    def put_code(self, obj):
-        item = getattr(obj, "orcid_item", None)
-        return item.put_code if item and item.put_code else ""
-
-    @admin.display(description="may be written")
-    def eligibility(self, obj):
-        result = employment_eligibility(obj)
-        return "yes" if result.eligible else "no: " + " ".join(result.reasons)
+        return fuzzy_date(obj.end_year, obj.end_month, obj.end_day)

@@ -14,20 +14,13 @@ from django.utils.html import format_html
 from .item_rows import item_dates
 
 
-class ItemAdminMixin:
-    """What the affiliation and funding admins share: the ledger's state and put-code, whether
-    the item may be written, and the body ORCID receives."""
+class ItemLedgerAdminMixin:
+    """What every unit item kind's admin shows of the ledger (employments too): the ORCID
+    state, the put-code, and whether the item may be written (`eligibility_of`)."""
 
-    to_json = staticmethod(lambda obj: {})
     eligibility_of = staticmethod(lambda obj: None)
-    # ORCID's URLs are https; also what Django 6 will assume for a URL typed without a scheme.
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
-    @admin.display(description="dates")
-    def dates(self, obj):
-        return item_dates(obj)
-
-    @admin.display(description="ORCID state", ordering="orcid_item__state")
+    @admin.display(description="ORCID state")
     def orcid_state(self, obj):
         item = getattr(obj, "orcid_item", None)
         return item.get_state_display() if item else "not written"
@@ -41,6 +34,23 @@ class ItemAdminMixin:
     def eligibility(self, obj):
         result = self.eligibility_of(obj)
         return "yes" if result.eligible else "no: " + " ".join(result.reasons)
+
+
+class ItemAdminMixin(ItemLedgerAdminMixin):
+    """What the affiliation and funding admins share: the ledger's columns (sortable by state),
+    the dates, and the body ORCID receives."""
+
+    to_json = staticmethod(lambda obj: {})
+    # ORCID's URLs are https; also what Django 6 will assume for a URL typed without a scheme.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    @admin.display(description="dates")
+    def dates(self, obj):
+        return item_dates(obj)
+
+    @admin.display(description="ORCID state", ordering="orcid_item__state")
+    def orcid_state(self, obj):
+        return super().orcid_state(obj)
 
     @admin.display(description="What is written to ORCID (JSON)")
     def orcid_preview(self, obj):

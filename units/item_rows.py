@@ -24,15 +24,16 @@ class ItemRow:
     can_decline: bool
 
 
-def _fuzzy(year, month, day) -> str:
+def fuzzy_date(year, month, day) -> str:
+    """A fuzzy date as ORCID keeps it: 2020, 2020-03 or 2020-03-07; "" without a year."""
     if not year:
         return ""
     return "-".join([f"{year:04d}"] + [f"{part:02d}" for part in (month, day) if part])
 
 
 def item_dates(obj) -> str:
-    start = _fuzzy(obj.start_year, obj.start_month, obj.start_day)
-    end = _fuzzy(obj.end_year, obj.end_month, obj.end_day)
+    start = fuzzy_date(obj.start_year, obj.start_month, obj.start_day)
+    end = fuzzy_date(obj.end_year, obj.end_month, obj.end_day)
     if start and end:
         return f"{start} to {end}"
     if start:
