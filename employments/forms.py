@@ -1,9 +1,10 @@
 from django import forms
 
+from units.importing.forms import UnitImportForm
 from units.models import Unit
 
 
-class EmploymentsImportForm(forms.Form):
+class EmploymentsImportForm(UnitImportForm):
     """The admin's upload of HR's file: the same import as `manage.py import_employments`."""
 
     unit = forms.ModelChoiceField(queryset=Unit.objects.none(), help_text="The unit the employments belong to.")
@@ -21,13 +22,3 @@ class EmploymentsImportForm(forms.Form):
         required=False, help_text="End or remove what the file leaves out even when that is more than half of the unit's "
                   "employments.",
     )
-
-    def __init__(self, *args, units=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units if units is not None else Unit.objects.all()
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".csv"):
-            raise forms.ValidationError("The file must be a .csv file.")
-        return upload
