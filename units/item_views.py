@@ -33,3 +33,11 @@ def unit_item_choose(
     else:
         messages.success(request, f"“{item}” will not be on your ORCID record (removed at the next update if it is there).")
     return redirect(f"/#{section(item)}")
+
+
+def dashboard_rows(context, rows_of: Callable[..., list]) -> list:
+    """For a kind's dashboard template tag: `rows_of(researcher=...)` for the signed-in
+    researcher only; nothing for anyone else."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return rows_of(researcher=user) if user is not None and user.is_authenticated else []

@@ -1,6 +1,8 @@
 from django import template
 
 from employments.selectors import employment_dates, employments_for_dashboard
+from units.item_views import dashboard_rows
+
 
 register = template.Library()
 
@@ -8,15 +10,13 @@ register = template.Library()
 @register.inclusion_tag("employments/_employment_list.html", takes_context=True)
 def employment_section(context):
     """The dashboard's "Your employment on ORCID" list, for the signed-in researcher only."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    rows = employments_for_dashboard(researcher=user) if user is not None and user.is_authenticated else []
+    rows = dashboard_rows(context, employments_for_dashboard)
     return {
         "rows": rows,
         "asks_approval": any(row.employment.unit.requires_approval for row in rows),
         "institution_name": context.get("institution_name", ""),
         "csrf_token": context.get("csrf_token"),
-        "request": request,
+        "request": context.get("request"),
     }
 
 
