@@ -77,8 +77,24 @@ class ExternalId:
         return cls(type, value, normalise_external_id(type, value), (relationship or "").strip().lower(), (url or "").strip())
 
 
+class SourcedSummary:
+    """What every summary of an item says of its source (its dataclass has `source_client_id`)."""
+
+    def is_from_client(self, client_id: str) -> bool:
+        return bool(client_id) and self.source_client_id == client_id
+
+
+class SelfMatchedSummary(SourcedSummary):
+    """A summary ORCID matches duplicates of by its `self` external ids (works, funding)."""
+
+    @property
+    def self_ids(self) -> tuple[ExternalId, ...]:
+        """The identifiers with relationship `self`: what ORCID matches duplicates by."""
+        return tuple(eid for eid in self.external_ids if eid.relationship == "self")
+
+
 @dataclass(frozen=True)
-class WorkSummary:
+class WorkSummary(SelfMatchedSummary):
     """A work on an ORCID record, as `/works` lists it (or `/work/{put-code}` returns it).
 
     `source_client_id` is the member client that wrote it (None for the researcher's own
@@ -99,17 +115,9 @@ class WorkSummary:
     path: str = ""
     body: Any = field(default=None, repr=False, compare=False)
 
-    @property
-    def self_ids(self) -> tuple[ExternalId, ...]:
-        """The identifiers with relationship `self`: what ORCID matches duplicates by."""
-        return tuple(eid for eid in self.external_ids if eid.relationship == "self")
-
-    def is_from_client(self, client_id: str) -> bool:
-        return bool(client_id) and self.source_client_id == client_id
-
 
 @dataclass(frozen=True)
-class AffiliationSummary:
+class AffiliationSummary(SourcedSummary):
     """An employment (or other affiliation) on an ORCID record."""
 
     put_code: int
@@ -131,9 +139,6 @@ class AffiliationSummary:
     url: str = ""
     path: str = ""
     body: Any = field(default=None, repr=False, compare=False)
-
-    def is_from_client(self, client_id: str) -> bool:
-        return bool(client_id) and self.source_client_id == client_id
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from orcid_client.documents import (
     ExternalId,
+    SelfMatchedSummary,
     _child,
     _json_org_item_fields,
     _local,
@@ -21,8 +22,9 @@ from orcid_client.documents import (
 
 
 @dataclass(frozen=True)
-class FundingSummary:
-    """A funding on an ORCID record. `body` holds the raw document for single reads."""
+class FundingSummary(SelfMatchedSummary):
+    """A funding on an ORCID record. `body` holds the raw document for single reads; its `self`
+    external ids are the grant numbers."""
 
     put_code: int
     title: str = ""
@@ -43,14 +45,6 @@ class FundingSummary:
     url: str = ""
     path: str = ""
     body: Any = field(default=None, repr=False, compare=False)
-
-    @property
-    def self_ids(self) -> tuple[ExternalId, ...]:
-        """The `self` external ids (the grant number): what ORCID matches duplicates by."""
-        return tuple(eid for eid in self.external_ids if eid.relationship == "self")
-
-    def is_from_client(self, client_id: str) -> bool:
-        return bool(client_id) and self.source_client_id == client_id
 
 
 def funding_from_xml_element(element, *, body: Any = None) -> FundingSummary:
