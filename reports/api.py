@@ -94,7 +94,10 @@ class AdoptionReportView(APIView):
         operation_id="reports_adoption",
         summary="The adoption report: per department, per unit and in total",
         parameters=[
-            OpenApiParameter("unit", str, description="Only this unit's researchers and items (a unit code)."),
+            # A unit code is a slug (units.Unit.code): said here, so the schema admits no NUL byte or
+            # other text the portal refuses before the view (the API is fuzzed against this document).
+            OpenApiParameter("unit", {"type": "string", "pattern": "^[-a-zA-Z0-9_]{1,32}$"}, OpenApiParameter.QUERY,
+                             required=False, description="Only this unit's researchers and items (a unit code)."),
             OpenApiParameter("format", str, enum=["json", "csv"], description="csv: the same rows as CSV."),
         ],
         responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "text/csv"): OpenApiTypes.STR, **ERRORS},
