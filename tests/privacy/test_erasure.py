@@ -175,10 +175,6 @@ def test_the_purge_is_a_scheduled_entry(db):
 
 
 def test_an_invited_person_who_never_signed_in_is_exported_and_erased(db, tmp_path, settings, capsys):
-    from django.apps import apps
-
-    if not apps.is_installed("invitations"):
-        pytest.skip("the invitations app is not installed")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.INVITATION_SEND_RATE = 0
     UnitFactory(code="library")
