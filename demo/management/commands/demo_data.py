@@ -1,4 +1,5 @@
-"""Loads the demo: units, demo logins, and works and employments through the real importers.
+"""Loads the demo: units, demo logins, and works, employments, other affiliations (the registrar's)
+and funding (the research office's) through the real importers.
 
 Idempotent: running it again updates what is there (the importers upsert) and keeps the
 researchers' choices.
@@ -29,12 +30,14 @@ DEMO_USERS = [
 
 
 class Command(BaseCommand):
-    help = "Create the demo units, logins, works and employments (idempotent)."
+    help = "Create the demo units, logins, works, employments, affiliations and funding (idempotent)."
 
     def handle(self, *args, **options):
         with transaction.atomic():
             unit_create_or_update(code="library", name="University Library")
             unit_create_or_update(code="hr", name="Human Resources")
+            unit_create_or_update(code="registrar", name="Registrar's Office")
+            unit_create_or_update(code="research-office", name="Research Office")
             User = get_user_model()
             for username, password, first, last, is_staff, is_superuser, unit_codes in DEMO_USERS:
                 user, _ = User.objects.get_or_create(username=username)
@@ -50,6 +53,8 @@ class Command(BaseCommand):
                     _grant_unit_staff_permissions(user)
         call_command("import_works", str(DATA_DIR / "works.csv"), unit="library", stdout=self.stdout)
         call_command("import_employments", str(DATA_DIR / "employments.csv"), unit="hr", stdout=self.stdout)
+        call_command("import_affiliations", str(DATA_DIR / "affiliations.csv"), unit="registrar", stdout=self.stdout)
+        call_command("import_funding", str(DATA_DIR / "funding.csv"), unit="research-office", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
 
 
@@ -58,7 +63,7 @@ def _grant_unit_staff_permissions(user) -> None:
     from django.contrib.auth.models import Permission
 
     wanted = Permission.objects.filter(
-        content_type__app_label__in=["works", "employments", "putcodes"],
+        content_type__app_label__in=["works", "employments", "affiliations", "funding", "putcodes"],
         codename__regex=r"^(view|change)_",
     )
     user.user_permissions.add(*wanted)
