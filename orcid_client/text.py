@@ -21,7 +21,14 @@ _WHITESPACE = re.compile(r"\s+")
 def clean_text(value: str | None, *, single_line: bool = True) -> str:
     """`value` as ORCID can store it: NFC, no characters XML 1.0 cannot carry, trimmed; one-line
     fields with every run of whitespace (tabs, newlines, no-break spaces) made one space."""
-    text = unicodedata.normalize("NFC", value or "")
+    if not value:
+        return ""
+    # Most text is already clean: printable ASCII (NFC as it stands; no tab, newline or control
+    # character), no run of spaces, nothing to trim. Said so in four C-speed checks, not three
+    # regular expressions (a sync cleans every title, name and id of every work it hashes).
+    if value.isascii() and value.isprintable() and "  " not in value and value[0] != " " and value[-1] != " ":
+        return value
+    text = unicodedata.normalize("NFC", value)
     text = _NOT_XML_TEXT.sub("", text)
     if single_line:
         text = _WHITESPACE.sub(" ", text)
