@@ -272,21 +272,34 @@ def _plain_type(field) -> type | None:
 
 
 def _row_values(fields: list, items: list[OrcidItem], conn, *, insert: bool = False) -> list[list]:
-    """Each item's database values of `fields` (pre_save first, for an insert)."""
+    """Each item's database values of `fields` (pre_save first, for an insert).
+
+    A value of the field's plain type (a choices enum is a str) goes as it is; a time is
+    prepared once per distinct value (a chunk's rows share theirs: an insert gives every row the
+    same `auto_now` time); anything else through the field's get_db_prep_save."""
     plain = [_plain_type(f) for f in fields]
-    prepared: dict = {}  # a chunk's rows share their times: each prepared once
+    attnames = [f.attname for f in fields]
+    if insert:
+        now = timezone.now()
+        automatic = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+        for item in items:
+            for f in automatic:
+                setattr(item, f.attname, now)
+    prepared: dict = {}
     rows = []
     for item in items:
+        values = item.__dict__
         row = []
-        for f, plain_type in zip(fields, plain):
-            value = f.pre_save(item, add=True) if insert else getattr(item, f.attname)
-            if value is None or type(value) is plain_type:
+        for f, attname, plain_type in zip(fields, attnames, plain):
+            value = values[attname] if attname in values else getattr(item, attname)  # deferred: read
+            if value is None or (plain_type is not None and isinstance(value, plain_type)):
                 row.append(value)
             elif isinstance(value, datetime):
-                key = (f.attname, value)
-                if key not in prepared:
-                    prepared[key] = f.get_db_prep_save(value, conn)
-                row.append(prepared[key])
+                key = (attname, value)
+                found = prepared.get(key)
+                if found is None:
+                    found = prepared[key] = f.get_db_prep_save(value, conn)
+                row.append(found)
             else:
                 row.append(f.get_db_prep_save(value, conn))
         rows.append(row)
