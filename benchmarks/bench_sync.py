@@ -2,15 +2,20 @@
 
     .venv/bin/python benchmarks/bench_sync.py                      # 2,000 researchers x 25 works
     .venv/bin/python benchmarks/bench_sync.py --researchers 100    # a quick run
+    .venv/bin/python benchmarks/bench_sync.py --works 100 --researchers 200 \
+        --database postgres://orcid_portal:orcid_portal@127.0.0.1:5432/bench_sync_me
 
 Starts the simulator as a subprocess (`manage.py orcid_simulator`) with 100-200 ms latency per
 call and its 24 requests/s limit, loads researchers, connections and approved works into a
-fresh SQLite database under a temporary directory, then measures three runs:
+fresh SQLite database under a temporary directory (or the PostgreSQL database given with
+--database: EMPTIED first, its public schema dropped and created again, then migrated; its name
+must contain "bench"), then measures three runs:
   1. the first push (every work created),
   2. a run with nothing changed,
   3. a run with 1% of the works changed.
 It prints API calls per written work, wall time against the rate-limit floor (calls / 24/s),
-the no-change run's time and write calls, and peak memory (RSS) of this process.
+the no-change run's time and write calls, peak memory (RSS) of this process, and the portal's
+CPU per write call (with one bulk call per researcher of <= 100 works: the CPU per bulk call).
 """
 
 from __future__ import annotations
@@ -68,6 +73,44 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+DATABASE_HELP = ("a PostgreSQL DATABASE_URL of the benchmark's own (postgres://user:password@host:port/name, "
+                 "the name containing 'bench'): it is EMPTIED first (its public schema dropped and created "
+                 "again), then migrated. Default: a fresh SQLite file in a temporary directory")
+
+
+def _database_url(given: str, workdir: Path) -> str:
+    """--database as given (checked: a PostgreSQL database whose name says it is a benchmark's),
+    or a fresh SQLite file in `workdir`."""
+    if not given:
+        return f"sqlite:///{workdir / 'db.sqlite3'}"
+    from urllib.parse import urlsplit
+
+    url = urlsplit(given)
+    if url.scheme not in {"postgres", "postgresql", "pgsql"}:
+        raise SystemExit(f"--database: a postgres:// URL, not {url.scheme}://")
+    if "bench" not in url.path.lstrip("/"):
+        raise SystemExit(f"--database: it is emptied, so its name must contain 'bench' (not {url.path.lstrip('/')!r})")
+    return given
+
+
+def _database_reset() -> None:
+    """After django.setup(): a PostgreSQL database is emptied (its public schema dropped and
+    created again: no table, sequence or type of an earlier run left), then every database is
+    migrated."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    started = time.monotonic()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA IF EXISTS public CASCADE")
+            cursor.execute("CREATE SCHEMA public")
+    call_command("migrate", verbosity=0)
+    name = connection.settings_dict["NAME"]
+    print(f"database {connection.vendor} {Path(str(name)).name if connection.vendor == 'sqlite' else name} "
+          f"{'emptied and ' if connection.vendor == 'postgresql' else ''}migrated in {time.monotonic() - started:.1f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--researchers", type=int, default=2000)
@@ -78,17 +121,19 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=40)
     parser.add_argument("--workers", type=int, default=12)
     parser.add_argument("--changed", type=float, default=0.01, help="share of works changed in run 3")
+    parser.add_argument("--database", default="", help=DATABASE_HELP)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the first push")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-sync-"))
+    database = _database_url(args.database, workdir)
     port = _free_port()
     sim_url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "PORTAL_ENV_FILE": "/nonexistent",
-        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        "DATABASE_URL": database,
         "ORCID_BASE_URL": sim_url,
         "ORCID_API_URL": sim_url,
         "ORCID_REQUESTS_PER_SECOND": str(args.rate),
@@ -138,11 +183,7 @@ def _run(args, sim_url: str, workdir: Path) -> None:
     import logging
 
     logging.getLogger("orcid_client").setLevel(logging.WARNING)
-    from django.core.management import call_command
-
-    t = time.monotonic()
-    call_command("migrate", verbosity=0)
-    print(f"database migrated in {time.monotonic() - t:.1f} s")
+    _database_reset()
     _load(args, sim_url)
     n_works = args.researchers * args.works
     # ORCID's latency and limit, from now on (the set-up above ran at full speed).
@@ -168,6 +209,9 @@ def _run(args, sim_url: str, workdir: Path) -> None:
               + (f"; throughput {calls / run.wall:.1f} calls/s = {100 * calls / run.wall / args.rate:.0f}% of the limit"
                  if calls else ""))
         print(f"   CPU: portal {run.cpu:.1f} s, simulator {run.sim_cpu:.1f} s (this machine has {os.cpu_count()} cores)")
+        if run.api_writes:
+            print(f"   CPU per write call: portal {1000 * run.cpu / run.api_writes:.1f} ms, "
+                  f"simulator {1000 * run.sim_cpu / run.api_writes:.1f} ms")
         print(f"   peak RSS so far {_peak_rss_mb():.0f} MB")
         return run
 
@@ -197,6 +241,12 @@ def _run(args, sim_url: str, workdir: Path) -> None:
     print(f"no-change run over {n_works} works: {second.wall:.1f} s (target < 30 s), {second.api_writes} write calls "
           "(target 0)")
     print(f"1% changed: {third.updated} updated with {third.api_writes} write calls in {third.wall:.1f} s")
+    from django.db import connection
+
+    works_per_call = first.created / max(first.api_writes, 1)
+    print(f"CPU per bulk call ({connection.vendor}, first push, {works_per_call:.0f} works per call): "
+          f"portal {1000 * first.cpu / max(first.api_writes, 1):.1f} ms "
+          f"({first.cpu:.1f} s / {first.api_writes} write calls)")
     print(f"peak memory (RSS) of the portal process: {_peak_rss_mb():.0f} MB (target < 500 MB)")
 
 
