@@ -3,6 +3,7 @@ sync is writing (issue 17, item 2), against the ORCID simulator at ORCID-like la
 
     .venv/bin/python benchmarks/bench_reconcile.py                      # 100 researchers x 9 kinds
     .venv/bin/python benchmarks/bench_reconcile.py --researchers 30     # a quick run
+    .venv/bin/python benchmarks/bench_reconcile.py --database postgres://orcid_portal:orcid_portal@127.0.0.1:5432/bench_reconcile_me
 
 Each researcher has one item of every kind (a work, an employment, the six other affiliation
 sections, a funding), all pushed first. Then:
@@ -11,7 +12,9 @@ sections, a funding), all pushed first. Then:
 2. a mass update (every item's visible content changed: one PUT each) while reconcile threads
    read the records over and over: the reconcile's calls/s and its share of all calls made
    while the sync ran (ORCID_RECONCILE_BUDGET_SHARE caps it; 0.2 by default).
-A fresh SQLite database in a temporary directory; uses bench_sync.py's simulator helpers.
+A fresh SQLite database in a temporary directory, or the PostgreSQL database given with
+--database (EMPTIED first: its public schema dropped and created again, then migrated; its name
+must contain "bench"); uses bench_sync.py's simulator and database helpers.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_sync import _control, _free_port, _wait_for  # noqa: E402
+from bench_sync import DATABASE_HELP, _control, _database_reset, _database_url, _free_port, _wait_for  # noqa: E402
 from bench_sync_affiliations import SECTIONS  # noqa: E402
 
 
@@ -43,13 +46,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=12)
     parser.add_argument("--reconcile-threads", type=int, default=4)
     parser.add_argument("--paced-seconds", type=float, default=15.0)
+    parser.add_argument("--database", default="", help=DATABASE_HELP)
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-reconcile-"))
+    database = _database_url(args.database, workdir)
     port = _free_port()
     sim_url = f"http://127.0.0.1:{port}"
     env = {
-        **os.environ, "PORTAL_ENV_FILE": "/nonexistent", "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        **os.environ, "PORTAL_ENV_FILE": "/nonexistent", "DATABASE_URL": database,
         "ORCID_BASE_URL": sim_url, "ORCID_API_URL": sim_url, "ORCID_REQUESTS_PER_SECOND": str(args.rate),
         "ORCID_BURST": str(args.burst), "ORCID_WEBHOOKS_ENABLED": "false", "PORTAL_VAR_DIR": str(workdir / "var"),
         "LOG_LEVEL": "WARNING", "CELERY_BROKER_URL": "", "REDIS_URL": "",
@@ -79,9 +84,7 @@ def _run(args, sim_url: str) -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    _database_reset()
     users = _load(args, sim_url)
     _control(sim_url, "faults", {"latency_ms": [args.latency_min, args.latency_max]})
     _control(sim_url, "rate-limit", {"rate": args.rate, "burst": args.burst})
