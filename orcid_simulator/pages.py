@@ -161,15 +161,15 @@ def _state_note(record) -> str:
 
 
 def _item_title(item) -> str:
-    from orcid_simulator.schema import NS
+    from orcid_simulator import paths
 
     body = item.body
     if item.kind in ("work", "funding"):
-        title = body.findtext(f"{item.kind}:title/common:title", "", NS) or ""
+        title = paths.findtext(body, f"{item.kind}:title/common:title", "") or ""
         return title.strip() or "(untitled)"
-    role = (body.findtext("common:role-title", "", NS) or "").strip()
-    department = (body.findtext("common:department-name", "", NS) or "").strip()
-    organisation = (body.findtext("common:organization/common:name", "", NS) or "").strip()
+    role = (paths.findtext(body, "common:role-title", "") or "").strip()
+    department = (paths.findtext(body, "common:department-name", "") or "").strip()
+    organisation = (paths.findtext(body, "common:organization/common:name", "") or "").strip()
     return ", ".join(part for part in (role, department, organisation) if part) or f"({item.kind})"
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from lxml import etree
 
+from orcid_simulator import paths
 from orcid_simulator.errors import ApiError
 from orcid_simulator.identifiers import group_key, normalise
 from orcid_simulator.schema import NS, NSMAP, iso_now, schema_model
@@ -97,12 +98,12 @@ def _group_keys(item: Item) -> set[tuple[str, str]]:
     """The identifiers ORCID groups by: every external id except `part-of` ones (a journal's
     ISSN must not group all its articles together)."""
     keys = set()
-    for ext in item.body.findall("common:external-ids/common:external-id", NS):
-        relationship = ext.findtext("common:external-id-relationship", "", NS)
+    for ext in paths.findall(item.body, "common:external-ids/common:external-id"):
+        relationship = paths.findtext(ext, "common:external-id-relationship", "")
         if relationship == "part-of":
             continue
-        keys.add(group_key(ext.findtext("common:external-id-type", "", NS),
-                           ext.findtext("common:external-id-value", "", NS)))
+        keys.add(group_key(paths.findtext(ext, "common:external-id-type", ""),
+                           paths.findtext(ext, "common:external-id-value", "")))
     return keys
 
 
@@ -133,11 +134,11 @@ def _group_external_ids(parent: etree._Element, members: list[Item]) -> None:
     ids = _el(parent, "common", "external-ids")
     seen = set()
     for item in members:
-        for ext in item.body.findall("common:external-ids/common:external-id", NS):
-            if ext.findtext("common:external-id-relationship", "", NS) == "part-of":
+        for ext in paths.findall(item.body, "common:external-ids/common:external-id"):
+            if paths.findtext(ext, "common:external-id-relationship", "") == "part-of":
                 continue
-            key = group_key(ext.findtext("common:external-id-type", "", NS),
-                            ext.findtext("common:external-id-value", "", NS))
+            key = group_key(paths.findtext(ext, "common:external-id-type", ""),
+                            paths.findtext(ext, "common:external-id-value", ""))
             if key in seen:
                 continue
             seen.add(key)

@@ -13,6 +13,7 @@ import re
 
 from lxml import etree
 
+from orcid_simulator import paths
 from orcid_simulator.errors import ApiError
 from orcid_simulator.identifiers import IDENTIFIER_TYPES
 from orcid_simulator.schema import NS
@@ -92,7 +93,7 @@ _ORCID_URI = re.compile(r"^https?://([a-z]+\.)?orcid\.org/\d{4}-\d{4}-\d{4}-\d{3
 def _text(element: etree._Element | None, path: str) -> str | None:
     if element is None:
         return None
-    found = element.find(path, NS)
+    found = paths.find(element, path)
     if found is None:
         return None
     return found.text if found.text is not None else ""
@@ -170,7 +171,7 @@ def check_work(work: etree._Element, *, create: bool, original_visibility: str |
     country = _text(work, "common:country")
     if country is not None and country not in COUNTRIES:
         raise _type_error("country", ", ".join(sorted(COUNTRIES)))
-    translated = work.find("work:title/common:translated-title", NS)
+    translated = paths.find(work, "work:title/common:translated-title")
     if translated is not None:
         language = translated.get("language-code")
         if _blank(translated.text) and not _blank(language):
@@ -183,14 +184,14 @@ def check_work(work: etree._Element, *, create: bool, original_visibility: str |
     language = _text(work, "common:language-code")
     if not _blank(language) and language not in LANGUAGE_CODES:
         raise _type_error("language code", ", ".join(sorted(LANGUAGE_CODES)))
-    check_fuzzy_date(work.find("common:publication-date", NS))
-    citation = work.find("work:citation", NS)
+    check_fuzzy_date(paths.find(work, "common:publication-date"))
+    citation = paths.find(work, "work:citation")
     if citation is not None:
         if _text(citation, "work:citation-type") not in CITATION_TYPES:
             raise _type_error("citation type", ", ".join(CITATION_TYPES))
         if _blank(_text(citation, "work:citation-value")):
             raise ApiError(9020, detail="Please specify a citation or remove the parent tag")
-    ids = work.findall("common:external-ids/common:external-id", NS)
+    ids = paths.findall(work, "common:external-ids/common:external-id")
     if not ids:
         raise ApiError(9023)
     for ext in ids:
@@ -198,14 +199,14 @@ def check_work(work: etree._Element, *, create: bool, original_visibility: str |
         id_type = _text(ext, "common:external-id-type")
         if relationship == "funded-by" and id_type not in FUNDED_BY_TYPES:
             raise ApiError(9020, detail=f"External ID {id_type} not supported for relationship funded_by")
-    for contributor in work.findall("work:contributors/work:contributor", NS):
+    for contributor in paths.findall(work, "work:contributors/work:contributor"):
         uri = _text(contributor, "common:contributor-orcid/common:uri")
         if not _blank(uri) and not _ORCID_URI.match(uri.strip()):
             raise ApiError(9020, detail="Invalid contributor URI")
         path = _text(contributor, "common:contributor-orcid/common:path")
         if not _blank(path) and not _ORCID_PATH.match(path.strip()):
             raise ApiError(9020, detail="Invalid contributor ORCID")
-        credit = contributor.find("work:credit-name", NS)
+        credit = paths.find(contributor, "work:credit-name")
         if credit is not None and _blank(credit.text):
             raise ApiError(9020, detail="Please specify a contributor credit name or remove the empty tag")
         role = _text(contributor, "work:contributor-attributes/work:contributor-role")

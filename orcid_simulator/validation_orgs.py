@@ -9,8 +9,8 @@ from __future__ import annotations
 import pycountry
 from lxml import etree
 
+from orcid_simulator import paths
 from orcid_simulator.errors import ApiError
-from orcid_simulator.schema import NS
 from orcid_simulator.state.organizations import canonical_org_id
 from orcid_simulator.validation import (
     COUNTRIES, LANGUAGE_CODES, _blank, _date_key, _text, _type_error, check_external_ids, check_fuzzy_date,
@@ -27,14 +27,14 @@ CURRENCIES = frozenset(currency.alpha_3 for currency in pycountry.currencies)
 
 
 def _organization(element: etree._Element) -> etree._Element | None:
-    found = element.find("common:organization", NS)
+    found = paths.find(element, "common:organization")
     if found is None:
         found = element.find(f"{{{element.nsmap.get(None, '')}}}organization")
     return found
 
 
 def _disambiguated(organization: etree._Element) -> tuple[str | None, str | None]:
-    disambiguated = organization.find("common:disambiguated-organization", NS)
+    disambiguated = paths.find(organization, "common:disambiguated-organization")
     if disambiguated is None:
         return None, None
     return (_text(disambiguated, "common:disambiguated-organization-identifier"),
@@ -69,10 +69,10 @@ def _check_professional_org(element: etree._Element, organization: etree._Elemen
     if organization is None:
         raise ApiError(9046)
     identifier, _ = _disambiguated(organization)
-    has_disambiguated = organization.find("common:disambiguated-organization", NS) is not None
+    has_disambiguated = paths.find(organization, "common:disambiguated-organization") is not None
     if not has_disambiguated and _blank(_text(organization, "common:name")):
         raise ApiError(9046)
-    if _blank(identifier) and not element.findall("common:external-ids/common:external-id", NS):
+    if _blank(identifier) and not paths.findall(element, "common:external-ids/common:external-id"):
         raise ApiError(9062)
     country = _text(organization, "common:address/common:country")
     if _blank(country) and not (_blank(_text(organization, "common:address/common:city"))
@@ -81,8 +81,8 @@ def _check_professional_org(element: etree._Element, organization: etree._Elemen
 
 
 def _check_dates(element: etree._Element, *, start_before_end: bool) -> None:
-    start = element.find("common:start-date", NS)
-    end = element.find("common:end-date", NS)
+    start = paths.find(element, "common:start-date")
+    end = paths.find(element, "common:end-date")
     check_fuzzy_date(end)
     if start is not None:
         check_fuzzy_date(start)
@@ -106,14 +106,14 @@ def check_affiliation(kind: str, element: etree._Element, *, create: bool, origi
     if not _blank(country) and country not in COUNTRIES:
         raise ApiError(9001, detail=f"invalid value '{country}' for enum 'Iso3166Country'")
     _check_dates(element, start_before_end=True)
-    ids = element.findall("common:external-ids/common:external-id", NS)
+    ids = paths.findall(element, "common:external-ids/common:external-id")
     if ids:
         check_external_ids(ids, require_self=False)
     check_known_organization(organization, known)
 
 
 def _check_amount(funding: etree._Element) -> None:
-    amount = funding.find("funding:amount", NS)
+    amount = paths.find(funding, "funding:amount")
     if amount is None:
         return
     currency = amount.get("currency-code")
@@ -136,12 +136,12 @@ def check_funding(funding: etree._Element, *, create: bool, original_visibility:
     """ActivityValidator.validateFunding for an API request, in ORCID's order."""
     if _blank(_text(funding, "funding:title/common:title")):
         raise ApiError(9022)
-    translated = funding.find("funding:title/common:translated-title", NS)
+    translated = paths.find(funding, "funding:title/common:translated-title")
     if translated is not None and not _blank(translated.text):
         language = translated.get("language-code")
         if _blank(language) or language not in LANGUAGE_CODES:
             raise _type_error("translated title -> language code", ", ".join(sorted(LANGUAGE_CODES)))
-    ids = funding.findall("common:external-ids/common:external-id", NS)
+    ids = paths.findall(funding, "common:external-ids/common:external-id")
     if not ids:
         raise ApiError(9023)
     _check_amount(funding)
@@ -153,11 +153,11 @@ def check_funding(funding: etree._Element, *, create: bool, original_visibility:
     identifier, _ = _disambiguated(organization)
     if _blank(identifier):
         raise ApiError(9045)
-    if funding.find("common:end-date", NS) is not None:
-        check_fuzzy_date(funding.find("common:end-date", NS))
-        if funding.find("common:start-date", NS) is None:
+    if paths.find(funding, "common:end-date") is not None:
+        check_fuzzy_date(paths.find(funding, "common:end-date"))
+        if paths.find(funding, "common:start-date") is None:
             raise ApiError(9050)
-    check_fuzzy_date(funding.find("common:start-date", NS))
+    check_fuzzy_date(paths.find(funding, "common:start-date"))
     if not create:
         check_visibility_unchanged(funding, original_visibility)
     check_external_ids(ids, require_self=False)

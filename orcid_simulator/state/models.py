@@ -13,8 +13,8 @@ from typing import Any
 from lxml import etree
 from stdnum.iso7064 import mod_11_2
 
+from orcid_simulator import paths
 from orcid_simulator.identifiers import normalise
-from orcid_simulator.schema import NS
 
 VISIBILITIES = ("public", "limited", "private")
 # "unclaimed" (409 9036) is beyond CONTRACT §6: a record created for the researcher and not yet
@@ -147,11 +147,11 @@ class Record:
 
 def external_ids(body: etree._Element) -> list[tuple[str, str, str]]:
     out = []
-    for ext in body.findall("common:external-ids/common:external-id", NS):
+    for ext in paths.findall(body, "common:external-ids/common:external-id"):
         out.append((
-            (ext.findtext("common:external-id-type", "", NS) or "").strip(),
-            (ext.findtext("common:external-id-value", "", NS) or "").strip(),
-            (ext.findtext("common:external-id-relationship", "", NS) or "").strip(),
+            (paths.findtext(ext, "common:external-id-type", "") or "").strip(),
+            (paths.findtext(ext, "common:external-id-value", "") or "").strip(),
+            (paths.findtext(ext, "common:external-id-relationship", "") or "").strip(),
         ))
     return out
 
@@ -209,7 +209,7 @@ def strip_server_fields(body: etree._Element) -> etree._Element:
     for attribute in SERVER_ATTRIBUTES:
         body.attrib.pop(attribute, None)
     for name in SERVER_ELEMENTS:
-        for child in body.findall(f"common:{name}", NS):
+        for child in paths.findall(body, f"common:{name}"):
             body.remove(child)
     return body
 
