@@ -8,7 +8,7 @@ TEST_ENV := PORTAL_ENV_FILE=/nonexistent DJANGO_SETTINGS_MODULE=orcid_portal.set
 PG_URL ?= postgres://orcid_portal:orcid_portal@127.0.0.1:5432/orcid_portal
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint services install install-dev simulator sync benchmark screenshots clean
+.PHONY: run test lint services install install-dev simulator sync benchmark benchmark-postgres screenshots clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,11 @@ sync: install
 benchmark: install-dev
 	PORTAL_ENV_FILE=/nonexistent $(PY) benchmarks/bench_import_works.py
 	PORTAL_ENV_FILE=/nonexistent $(PY) benchmarks/bench_sync.py
+
+# Issue 17's figures on PostgreSQL, one benchmark after another, each on a database of its own
+# (bench_pg_*, created when missing, emptied): 20-30 minutes on an idle machine. SMALL=1: a 3-minute check.
+benchmark-postgres: install-dev
+	PYTHON=$(PY) sh benchmarks/run_postgres.sh
 
 # The README's pictures (issue 14): the main pages in headless Chromium, into docs/screenshots/.
 screenshots: install-dev
