@@ -469,6 +469,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # to keep the shared rate limit (24/s) busy while ORCID takes 100-200 ms per call and the
 # portal ~25 ms of CPU per researcher (benchmarks/bench_sync.py).
 ORCID_SYNC_WORKERS = env.int("ORCID_SYNC_WORKERS", default=12)
+# Through Celery a run is queued as tasks of this many researchers each (1: one task per
+# researcher), and each task syncs ORCID_SYNC_TASK_THREADS of them at once: with the default
+# worker (prefork, one process per core) two processes keep 12 calls in flight, planning in
+# batched reads instead of a task's overhead per researcher (issue 17; docs/DEPLOYMENT.md).
+ORCID_SYNC_TASK_BATCH = env.int("ORCID_SYNC_TASK_BATCH", default=25)
+ORCID_SYNC_TASK_THREADS = env.int("ORCID_SYNC_TASK_THREADS", default=6)
 # Without a broker a researcher's "sync now" runs in a thread of the web process (putcodes.background);
 # off, runs wait until `background_drain()` carries them out (the test suite).
 SYNC_NOW_THREADS = env.bool("SYNC_NOW_THREADS", default=True)

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from .models import SyncRun
 from .sync.counts import SyncCounts, failure_note
 from .sync.researcher import researcher_sync
-from .sync.runs import sync_run_dispatch, sync_run_researcher_done, sync_run_start
+from .sync.runs import sync_run_batch, sync_run_dispatch, sync_run_researcher_done, sync_run_start
 from .sync.totals import run_add
 
 logger = logging.getLogger(__name__)
@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 SYNC_ALL_TASK = "putcodes.sync_all"
 SYNC_RUN_TASK = "putcodes.sync_run"
 SYNC_RESEARCHER_TASK = "putcodes.sync_researcher"
+SYNC_BATCH_TASK = "putcodes.sync_researchers"
 SYNC_RUNS_REAP_TASK = "putcodes.sync_runs_reap"
 
 
@@ -69,6 +70,29 @@ def researcher_sync_task(researcher_id: int, run_id: int | None = None, unit_ids
     finally:
         if run is not None:
             sync_run_researcher_done(run_id=run.pk)
+
+
+@shared_task(
+    name=SYNC_BATCH_TASK,
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+)
+def researchers_sync_batch_task(researcher_ids: list[int], run_id: int, unit_ids: list[int] | None = None) -> None:
+    """Sync a batch of a run's researchers (ORCID_SYNC_TASK_BATCH), ORCID_SYNC_TASK_THREADS at
+    once. Those not begun within half the soft time limit go back to the queue as a new batch."""
+    from units.models import Unit
+
+    run = SyncRun.objects.filter(pk=run_id).first()
+    if run is None:
+        return
+    units = list(Unit.objects.filter(pk__in=unit_ids)) if unit_ids is not None else None
+    limit = settings.CELERY_TASK_SOFT_TIME_LIMIT  # None or 0: Celery sets no limit
+    left = sync_run_batch(run=run, researcher_ids=researcher_ids, units=units, seconds=limit / 2 if limit else None)
+    if left:
+        logger.info("Run %s: %d researcher(s) of a batch queued again (the batch's time was up)", run_id, len(left))
+        researchers_sync_batch_task.delay(left, run_id, unit_ids)
 
 
 SYNC_NOW_TASK = "putcodes.sync_now"

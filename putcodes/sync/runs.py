@@ -1,9 +1,11 @@
 """Runs over many researchers: a run's start and end (`SyncRun`), its fan-out (in this process
-over a thread pool, or one Celery task per researcher), and its totals (putcodes.sync.totals)."""
+over a thread pool, or Celery tasks of a batch of researchers each, every batch synced by a
+thread pool inside its task), and its totals (putcodes.sync.totals)."""
 
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import Any, Callable, Iterable, Sequence
 
@@ -113,12 +115,17 @@ class _FanOut:
     """One in-process run: researchers with nothing to send are settled from batched reads;
     those with calls to make go to the thread pool (or are synced here, one by one)."""
 
-    def __init__(self, run, units, client, workers: int, sequential: bool, total: int, progress) -> None:
+    def __init__(self, run, units, client, workers: int, sequential: bool, total: int, progress,
+                 stop_at: float | None = None) -> None:
         self.units, self.client, self.workers, self.sequential = units, client, workers, sequential
         self.run_id = run.pk
         self.totals = RunTotals(run)
         self.total, self.done, self.progress = total, 0, progress
         self.pending: set = set()
+        # A batch task's deadline (time.monotonic): researchers not begun by then are left over
+        # (`left`) for another task, so no task outlives its time limit.
+        self.stop_at = stop_at
+        self.left: list[int] = []
 
     def tick(self) -> None:
         self.done += 1
@@ -161,7 +168,10 @@ class _FanOut:
             # their ids are kept), so one researcher's thousands of changed items hold back
             # nobody's new work.
             changes_only = self.pass_(pool, researcher_ids, defer_changes=True)
-            self.pass_(pool, changes_only, defer_changes=False)
+            if self.left:
+                self.left += changes_only
+            else:
+                self.pass_(pool, changes_only, defer_changes=False)
             self.settle(0)
         finally:
             if pool is not None:
@@ -169,7 +179,12 @@ class _FanOut:
 
     def pass_(self, pool, researcher_ids: list[int], *, defer_changes: bool) -> list[int]:
         deferred: list[int] = []
-        for researcher_id, connection, plan, planned_at in researchers_plans(researcher_ids, units=self.units, batch=100):
+        for index, (researcher_id, connection, plan, planned_at) in enumerate(
+            researchers_plans(researcher_ids, units=self.units, batch=100)
+        ):
+            if self.stop_at is not None and time.monotonic() > self.stop_at:
+                self.left = list(researcher_ids[index:])
+                break
             # A plan with writes, or one whose record waits on ORCID (a probe read is due).
             if connection is not None and (plan_has_calls(plan) or record_probe_due(plan)):
                 if defer_changes and plan.updates and not (plan.creates or plan.deletes or plan.unknown):
@@ -194,9 +209,10 @@ def sync_run_dispatch(
     *, run: SyncRun, researcher_ids: Iterable[int] | None = None, units: Sequence[Any] | None = None
 ) -> SyncRun:
     """Run the sync: in this process when there is no broker (CELERY_TASK_ALWAYS_EAGER),
-    otherwise one Celery task per researcher, queued once the current transaction commits.
-    Returns the run (finished when run in-process)."""
-    from ..tasks import researcher_sync_task
+    otherwise as Celery tasks of ORCID_SYNC_TASK_BATCH researchers each (one researcher's task
+    when that is 1 or the run is for one researcher), queued once the current transaction commits. Returns the run (finished when
+    run in-process)."""
+    from ..tasks import researcher_sync_task, researchers_sync_batch_task
 
     if tasks_run_in_process():
         return sync_run_execute(run=run, researcher_ids=researcher_ids, units=units)
@@ -204,11 +220,42 @@ def sync_run_dispatch(
     if not researcher_ids:
         return sync_run_finish(run=run)
     unit_ids = [u.pk for u in units] if units is not None else None
-    for researcher_id in researcher_ids:
-        transaction.on_commit(
-            lambda rid=researcher_id: researcher_sync_task.delay(rid, run.pk, unit_ids)
-        )
+    size = max(1, int(settings.ORCID_SYNC_TASK_BATCH))
+    if size == 1 or len(researcher_ids) == 1:  # a researcher's own "sync now", a first sync
+        for researcher_id in researcher_ids:
+            transaction.on_commit(
+                lambda rid=researcher_id: researcher_sync_task.delay(rid, run.pk, unit_ids)
+            )
+        return run
+    for start in range(0, len(researcher_ids), size):
+        batch = researcher_ids[start:start + size]
+        transaction.on_commit(lambda b=batch: researchers_sync_batch_task.delay(b, run.pk, unit_ids))
     return run
+
+
+def sync_run_batch(
+    *, run: SyncRun, researcher_ids: Sequence[int], units: Sequence[Any] | None = None,
+    threads: int | None = None, seconds: float | None = None,
+) -> list[int]:
+    """One Celery task's batch of a fanned-out run: planned in batched reads and written by a
+    pool of `threads` (ORCID_SYNC_TASK_THREADS) in this process, as `sync_run_execute` does, so
+    one worker process keeps several ORCID calls in flight and plans without a query per
+    researcher. Its counts and calls are added to the run; the last batch closes it. Researchers
+    not begun within `seconds` are returned (the task queues them again), so a batch never
+    reaches the task's time limit."""
+    threads = max(1, int(threads or settings.ORCID_SYNC_TASK_THREADS))
+    client = default_client(own_stats=True)
+    ids = list(researcher_ids)
+    sequential = threads == 1 or len(ids) <= 1 or db_connection.in_atomic_block
+    stop_at = time.monotonic() + seconds if seconds is not None else None
+    fan_out = _FanOut(run, units, client, threads, sequential, len(ids), None, stop_at=stop_at)
+    try:
+        fan_out.run(ids)
+    finally:
+        fan_out.totals.flush()
+        run_add_stats(run, client)
+        sync_run_researcher_done(run_id=run.pk)
+    return fan_out.left
 
 
 def researchers_sync_now(

@@ -57,6 +57,8 @@ def two_workers(broker, orcid_simulator, tmp_path):  # noqa: F811
         "ORCID_BURST": str(BURST),
         "TOKEN_ENCRYPTION_KEYS": ",".join(django_settings.TOKEN_ENCRYPTION_KEYS),
         "ORCID_WEBHOOKS_ENABLED": "false",
+        # Batches of two researchers: each run is four tasks, so both workers take some.
+        "ORCID_SYNC_TASK_BATCH": "2",
     }
     workers = []
     for name in ("alpha", "beta"):

@@ -1,5 +1,6 @@
-"""Celery: with a broker, a run fans out one task per researcher, queued after commit; the
-last researcher task closes the run. Without one, the same code runs in-process."""
+"""Celery: with a broker, a run fans out tasks of a batch of researchers each (or one per
+researcher), queued after commit; the last task closes the run. Without one, the same code runs
+in-process."""
 
 from __future__ import annotations
 
@@ -23,9 +24,53 @@ def _connected(n: int) -> list:
     return researchers
 
 
-def test_with_a_broker_a_run_queues_one_task_per_researcher_after_commit(settings, monkeypatch,
-                                                                          django_capture_on_commit_callbacks):
+def test_with_a_broker_a_run_queues_its_researchers_in_batches_after_commit(settings, monkeypatch,
+                                                                            django_capture_on_commit_callbacks):
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.ORCID_SYNC_TASK_BATCH = 2
+    researchers = _connected(5)
+    queued = []
+    monkeypatch.setattr(tasks.researchers_sync_batch_task, "delay", lambda *args: queued.append(args))
+    run = sync_run_start(triggered_by="beat", trigger=SyncRun.Trigger.SCHEDULE)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        sync_run_dispatch(run=run)
+        assert queued == []  # nothing leaves before the transaction commits
+    for callback in callbacks:
+        callback()
+    assert [len(args[0]) for args in queued] == [2, 2, 1]
+    assert sorted(rid for args in queued for rid in args[0]) == sorted(r.pk for r in researchers)
+    assert all(args[1] == run.pk for args in queued)
+    # The workers run the tasks (each batch by its own thread pool); the last closes the run.
+    for args in queued:
+        tasks.researchers_sync_batch_task(*args)
+        run.refresh_from_db()
+        assert run.status == (SyncRun.Status.FINISHED if args is queued[-1] else SyncRun.Status.RUNNING)
+    assert run.researchers_done == 5 and run.unchanged == 0 and run.failed == 0
+
+
+def test_a_batch_whose_time_is_up_queues_the_researchers_it_did_not_begin(settings, monkeypatch):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_TASK_SOFT_TIME_LIMIT = 2e-6  # up before the first researcher is planned
+    researchers = _connected(3)
+    requeued = []
+    monkeypatch.setattr(tasks.researchers_sync_batch_task, "delay", lambda *args: requeued.append(args))
+    run = sync_run_start(triggered_by="beat", trigger=SyncRun.Trigger.SCHEDULE)
+    SyncRun.objects.filter(pk=run.pk).update(researchers_total=3)
+    ids = [r.pk for r in researchers]
+    tasks.researchers_sync_batch_task(ids, run.pk)
+    assert requeued == [(ids, run.pk, None)]
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.RUNNING and run.researchers_done == 0
+    settings.CELERY_TASK_SOFT_TIME_LIMIT = 600
+    tasks.researchers_sync_batch_task(*requeued[0])
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.FINISHED and run.researchers_done == 3
+
+
+def test_with_a_batch_of_one_a_run_queues_one_task_per_researcher_after_commit(settings, monkeypatch,
+                                                                               django_capture_on_commit_callbacks):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.ORCID_SYNC_TASK_BATCH = 1
     researchers = _connected(3)
     queued = []
     monkeypatch.setattr(tasks.researcher_sync_task, "delay", lambda *args: queued.append(args))
