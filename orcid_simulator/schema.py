@@ -16,6 +16,7 @@ and attributes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,23 +74,54 @@ class SchemaError(ValueError):
     """A body that is not a valid ORCID v3.0 message (ORCID error 9001); `str()` says why."""
 
 
-@dataclass
+@dataclass(eq=False)
 class ComplexType:
     children: list["ElementDecl"] = field(default_factory=list)
     attributes: list[str] = field(default_factory=list)
     simple_content: bool = False
 
+    # Read on every element converted; worked out on first use, once the XSDs are walked (a
+    # type is filled after it is registered, so recursive types terminate).
+    @functools.cached_property
+    def attribute_set(self) -> frozenset[str]:
+        return frozenset(self.attributes)
 
-@dataclass
+    @functools.cached_property
+    def child_names(self) -> frozenset[str]:
+        return frozenset(child.name for child in self.children)
+
+    @functools.cached_property
+    def by_name(self) -> dict[str, "ElementDecl"]:
+        found: dict[str, ElementDecl] = {}
+        for child in self.children:
+            found.setdefault(child.name, child)
+        return found
+
+
+@dataclass(eq=False)
 class ElementDecl:
     ns: str
     name: str
     many: bool
     ctype: ComplexType | None  # None: a simple element without attributes
+    tag: str = field(init=False, repr=False)
+    # How ORCID's JSON renders the element (see VALUE_WRAPPED, DATETIME_ELEMENTS, ...).
+    wrapped: bool = field(init=False, repr=False)
+    datetime: bool = field(init=False, repr=False)
+    integer: bool = field(init=False, repr=False)
+    sparse: bool = field(init=False, repr=False)
 
-    @property
-    def tag(self) -> str:
-        return f"{{{self.ns}}}{self.name}"
+    def __post_init__(self) -> None:
+        self.tag = f"{{{self.ns}}}{self.name}"
+        self.wrapped = self.name in VALUE_WRAPPED
+        self.datetime = self.name in DATETIME_ELEMENTS
+        self.integer = self.name in INTEGER_ELEMENTS
+        self.sparse = self.name in SPARSE_ELEMENTS
+
+    @functools.cached_property
+    def simple(self) -> bool:
+        """A value (with attributes perhaps) rather than an object of fields; read once the type is filled."""
+        return self.ctype is None or self.ctype.simple_content
 
     def child(self, name: str) -> "ElementDecl | None":
         if self.ctype is None:
@@ -128,6 +160,7 @@ class SchemaModel:
         self._simple_types: set[tuple[str, str]] = set()
         self._resolved_types: dict[tuple[str, str], ComplexType] = {}
         self._resolved_elements: dict[tuple[str, str], ElementDecl] = {}
+        self._resolve_lock = threading.RLock()
         for path in sorted(self.schema_dir.glob("*_3.0/*.xsd")):
             doc = etree.parse(str(path))
             root = doc.getroot()
@@ -165,9 +198,16 @@ class SchemaModel:
     def element(self, prefix: str, name: str) -> ElementDecl:
         """The top-level element `prefix:name` (e.g. "work", "work")."""
         key = (NS[prefix], name)
-        if key not in self._resolved_elements:
-            self._resolved_elements[key] = self._element_decl(self._top_elements[key], NS[prefix], many=False)
-        return self._resolved_elements[key]
+        found = self._resolved_elements.get(key)
+        if found is None:
+            # One walk at a time: a type is registered before it is filled, and another thread
+            # must not read it half filled.
+            with self._resolve_lock:
+                found = self._resolved_elements.get(key)
+                if found is None:
+                    found = self._element_decl(self._top_elements[key], NS[prefix], many=False)
+                    self._resolved_elements[key] = found
+        return found
 
     def _qname(self, node: etree._Element, value: str) -> tuple[str, str]:
         prefix, _, local = value.rpartition(":")
@@ -255,9 +295,9 @@ class SchemaModel:
 
     def _fill_from_json(self, element: etree._Element, data: object, decl: ElementDecl) -> None:
         ctype = decl.ctype
-        if ctype is None or ctype.simple_content:
-            attrs = ctype.attributes if ctype else []
+        if decl.simple:
             if isinstance(data, dict):
+                attrs = ctype.attribute_set if ctype is not None else _NO_NAMES
                 for key, value in data.items():
                     if key == "value":
                         continue
@@ -272,36 +312,44 @@ class SchemaModel:
             if isinstance(value, (dict, list)):
                 raise SchemaError(f"\"{decl.name}\" must be a simple value")
             if value is not None:
-                if decl.name in DATETIME_ELEMENTS and isinstance(value, (int, float)):
+                if decl.datetime and isinstance(value, (int, float)):
                     value = _millis_to_iso(value)
-                element.text = _json_scalar(value)
+                element.text = value if type(value) is str else _json_scalar(value)
             return
         if not isinstance(data, dict):
             raise SchemaError(f"\"{decl.name}\" must be an object")
         if decl.name == "bulk":
             self._fill_bulk_from_json(element, data, decl)
             return
-        known = {child.name for child in ctype.children}
+        attrs = ctype.attribute_set
+        known = ctype.child_names
+        present = []
         for key, value in data.items():
-            if key in ctype.attributes:
+            if key in attrs:
                 if value is not None:
                     element.set(key, _json_scalar(value))
             elif key not in known:
                 raise SchemaError(f"Unrecognized field \"{key}\" in \"{decl.name}\"")
-        for child_decl in ctype.children:
-            if child_decl.name not in data:
-                continue
-            value = data[child_decl.name]
-            if value is None:
-                continue
-            values = value if isinstance(value, list) else [value]
-            if isinstance(value, list) and not child_decl.many:
-                raise SchemaError(f"\"{child_decl.name}\" must not be a list")
-            for item in values:
-                if item is None:
-                    continue
-                sub = etree.SubElement(element, child_decl.tag)
-                self._fill_from_json(sub, item, child_decl)
+            if value is not None and key in known:
+                present.append(key)
+        if not present:
+            return
+        if len(present) > 1:
+            # The XSD's order, whatever the JSON's (a name offered twice is one child).
+            present = [child.name for child in ctype.children if child.name in data and data[child.name] is not None]
+        by_name = ctype.by_name
+        sub_element = etree.SubElement
+        for name in present:
+            child_decl = by_name[name]
+            value = data[name]
+            if isinstance(value, list):
+                if not child_decl.many:
+                    raise SchemaError(f"\"{child_decl.name}\" must not be a list")
+                for item in value:
+                    if item is not None:
+                        self._fill_from_json(sub_element(element, child_decl.tag), item, child_decl)
+            else:
+                self._fill_from_json(sub_element(element, child_decl.tag), value, child_decl)
 
     def _fill_bulk_from_json(self, element: etree._Element, data: dict, decl: ElementDecl) -> None:
         """{"bulk": [{"work": {...}}, ...]}: a list of one-key wrappers, in order."""
@@ -325,56 +373,85 @@ class SchemaModel:
 
     def _to_json(self, element: etree._Element, decl: ElementDecl, parent: str | None) -> object:
         ctype = decl.ctype
-        if ctype is None or ctype.simple_content:
+        if decl.simple:
             text = element.text
-            if decl.name in DATETIME_ELEMENTS and text:
+            if decl.datetime and text:
                 text = _iso_to_millis(text)
-            elif decl.name in INTEGER_ELEMENTS and text and text.strip().lstrip("-").isdigit():
+            elif decl.integer and text and text.strip().lstrip("-").isdigit():
                 text = int(text)
-            wrapped = decl.name in VALUE_WRAPPED and not (decl.name == "country" and parent == "address")
-            attrs = {key: _attr_json(key, element.get(key)) for key in (ctype.attributes if ctype else [])
-                     if element.get(key) is not None}
+            wrapped = decl.wrapped and not (decl.name == "country" and parent == "address")
+            attrs = {}
+            if ctype is not None and ctype.attributes:
+                get = element.get
+                for key in ctype.attributes:
+                    value = get(key)
+                    if value is not None:
+                        attrs[key] = _attr_json(key, value)
             if wrapped or attrs:
                 return {"value": text, **attrs}
             return text
-        out: dict[str, object] = {}
-        children_by_name: dict[str, list[etree._Element]] = {}
-        for child in element:
-            if isinstance(child.tag, str):
-                children_by_name.setdefault(etree.QName(child).localname, []).append(child)
         if decl.name == "bulk":
             items = []
             for child in element:
-                if isinstance(child.tag, str):
-                    name = etree.QName(child).localname
+                tag = child.tag
+                if isinstance(tag, str):
+                    name = _localname(tag)
                     items.append({name: self._to_json(child, decl.child(name), decl.name)})
             return {"bulk": items}
-        if decl.name == "affiliation-group":
+        out: dict[str, object] = {}
+        children_by_name: dict[str, list[etree._Element]] = {}
+        for child in element:
+            tag = child.tag
+            if isinstance(tag, str):
+                name = _localname(tag)
+                found = children_by_name.get(name)
+                if found is None:
+                    children_by_name[name] = [child]
+                else:
+                    found.append(child)
+        to_json = self._to_json
+        name = decl.name
+        if name == "affiliation-group":
             # ORCID's JSON puts the summaries of a group in "summaries": [{"employment-summary": {...}}].
             for child_decl in ctype.children:
-                found = children_by_name.get(child_decl.name, [])
+                found = children_by_name.get(child_decl.name, _NO_CHILDREN)
                 if child_decl.name.endswith("-summary"):
                     summaries = out.setdefault("summaries", [])
-                    summaries.extend({child_decl.name: self._to_json(c, child_decl, decl.name)} for c in found)
+                    summaries.extend({child_decl.name: to_json(c, child_decl, name)} for c in found)
                 elif child_decl.many:
-                    out[child_decl.name] = [self._to_json(c, child_decl, decl.name) for c in found]
+                    out[child_decl.name] = [to_json(c, child_decl, name) for c in found]
                 else:
-                    out[child_decl.name] = self._to_json(found[0], child_decl, decl.name) if found else None
+                    out[child_decl.name] = to_json(found[0], child_decl, name) if found else None
         else:
-            sparse = decl.name in SPARSE_ELEMENTS
+            sparse = decl.sparse
             for child_decl in ctype.children:
-                found = children_by_name.get(child_decl.name, [])
-                if sparse and not found and child_decl.name in SERVER_FIELDS:
-                    continue
-                if child_decl.many:
-                    out[child_decl.name] = [self._to_json(c, child_decl, decl.name) for c in found]
+                found = children_by_name.get(child_decl.name)
+                if found is None:
+                    if sparse and child_decl.name in SERVER_FIELDS:
+                        continue
+                    out[child_decl.name] = [] if child_decl.many else None
+                elif child_decl.many:
+                    out[child_decl.name] = [to_json(c, child_decl, name) for c in found]
                 else:
-                    out[child_decl.name] = self._to_json(found[0], child_decl, decl.name) if found else None
+                    out[child_decl.name] = to_json(found[0], child_decl, name)
+        get = element.get
         for key in ctype.attributes:
-            value = element.get(key)
-            if value is not None or (key in ("put-code", "visibility", "path") and decl.name not in SPARSE_ELEMENTS):
+            value = get(key)
+            if value is not None or (key in _ALWAYS_SHOWN_ATTRIBUTES and not decl.sparse):
                 out[key] = _attr_json(key, value)
         return out
+
+
+_NO_NAMES: frozenset[str] = frozenset()
+_NO_CHILDREN: tuple = ()
+# Attributes ORCID's JSON shows as null when absent (but not on a SPARSE_ELEMENTS element).
+_ALWAYS_SHOWN_ATTRIBUTES = frozenset({"put-code", "visibility", "path"})
+
+
+@functools.lru_cache(maxsize=4096)
+def _localname(tag: str) -> str:
+    """etree.QName(tag).localname for a Clark tag ("{ns}name" or "name")."""
+    return tag.rpartition("}")[2]
 
 
 def _json_scalar(value: object) -> str:
