@@ -43,7 +43,14 @@ def _walk(element: etree._Element, tags: tuple[str, ...], depth: int) -> Iterato
 def find(element: etree._Element, path: str) -> etree._Element | None:
     tags = clark(path)
     if len(tags) == 1:
-        return next(element.iterchildren(tags[0]), None)
+        for child in element.iterchildren(tags[0]):
+            return child
+        return None
+    if len(tags) == 2:
+        for child in element.iterchildren(tags[0]):
+            for grandchild in child.iterchildren(tags[1]):
+                return grandchild
+        return None
     return next(_walk(element, tags, 0), None)
 
 

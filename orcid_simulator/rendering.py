@@ -31,30 +31,56 @@ def _el(parent: etree._Element | None, prefix: str, name: str, text: str | None 
     return element
 
 
+_SOURCE = f"{{{C}}}source"
+_SOURCE_CLIENT_ID = f"{{{C}}}source-client-id"
+_URI = f"{{{C}}}uri"
+_PATH = f"{{{C}}}path"
+_HOST = f"{{{C}}}host"
+_SOURCE_NAME = f"{{{C}}}source-name"
+_CREATED = f"{{{C}}}created-date"
+_LAST_MODIFIED = f"{{{C}}}last-modified-date"
+_EXTERNAL_ID = f"{{{C}}}external-id"
+_EXTERNAL_ID_TYPE = f"{{{C}}}external-id-type"
+_EXTERNAL_ID_VALUE = f"{{{C}}}external-id-value"
+_EXTERNAL_ID_NORMALIZED = f"{{{C}}}external-id-normalized"
+
+
+def _sub(parent: etree._Element, tag: str, text: str) -> etree._Element:
+    element = etree.SubElement(parent, tag)
+    element.text = text
+    return element
+
+
 def _source(parent: etree._Element, item: Item) -> None:
-    source = _el(parent, "common", "source")
-    client = _el(source, "common", "source-client-id")
-    _el(client, "common", "uri", f"https://{ORCID_HOST}/client/{item.source_client_id}")
-    _el(client, "common", "path", item.source_client_id)
-    _el(client, "common", "host", ORCID_HOST)
-    _el(source, "common", "source-name", item.source_name)
+    source = etree.SubElement(parent, _SOURCE)
+    client = etree.SubElement(source, _SOURCE_CLIENT_ID)
+    _sub(client, _URI, f"https://{ORCID_HOST}/client/{item.source_client_id}")
+    _sub(client, _PATH, item.source_client_id)
+    _sub(client, _HOST, ORCID_HOST)
+    _sub(source, _SOURCE_NAME, item.source_name)
 
 
 def _with_normalised_ids(element: etree._Element) -> None:
     """ORCID adds `external-id-normalized` (transient) to each external id it reads back."""
-    for ext in element.iter(f"{{{C}}}external-id"):
-        if ext.find(f"{{{C}}}external-id-normalized") is not None:
+    for ext in element.iter(_EXTERNAL_ID):
+        if next(ext.iterchildren(_EXTERNAL_ID_NORMALIZED), None) is not None:
             continue
-        id_type = ext.findtext(f"{{{C}}}external-id-type") or ""
-        value = ext.findtext(f"{{{C}}}external-id-value") or ""
+        id_type = _child_text(ext, _EXTERNAL_ID_TYPE)
+        value_el = next(ext.iterchildren(_EXTERNAL_ID_VALUE), None)
+        value = (value_el.text or "") if value_el is not None else ""
         normalised = normalise(id_type, value)
         if not normalised:
             continue
-        value_el = ext.find(f"{{{C}}}external-id-value")
-        norm = etree.Element(f"{{{C}}}external-id-normalized")
+        norm = etree.Element(_EXTERNAL_ID_NORMALIZED)
         norm.text = normalised
         norm.set("transient", "true")
         value_el.addnext(norm)
+
+
+def _child_text(element: etree._Element, tag: str) -> str:
+    """findtext(tag) or "": the first such child's text, "" without one."""
+    child = next(element.iterchildren(tag), None)
+    return (child.text or "") if child is not None else ""
 
 
 def item_element(item: Item, *, summary: bool = False, parent: etree._Element | None = None) -> etree._Element:
@@ -66,19 +92,18 @@ def item_element(item: Item, *, summary: bool = False, parent: etree._Element | 
                   path=f"/{item.orcid}/{item.kind}/{item.put_code}", visibility=item.visibility)
     if summary:
         element.set("display-index", "0")
-    _el(element, "common", "created-date", iso_now(item.created))
-    _el(element, "common", "last-modified-date", iso_now(item.modified))
+    _sub(element, _CREATED, iso_now(item.created))
+    _sub(element, _LAST_MODIFIED, iso_now(item.modified))
     _source(element, item)
+    # Copies (lxml's __copy__ is a deep copy): the stored body stays as it is.
     if summary:
         # A summary holds the item's fields its XSD lists for the summary, in that order.
-        for local in _summary_names(item.kind):
-            for child in item.body:
-                if isinstance(child.tag, str) and etree.QName(child).localname == local:
-                    element.append(copy.deepcopy(child))
+        by_name: dict[str, list[etree._Element]] = {}
+        for child in item.body.iterchildren(etree.Element):
+            by_name.setdefault(etree.QName(child).localname, []).append(child)
+        element.extend([child.__copy__() for local in _summary_names(item.kind) for child in by_name.get(local, ())])
     else:
-        for child in item.body:
-            if isinstance(child.tag, str):
-                element.append(copy.deepcopy(child))
+        element.extend([child.__copy__() for child in item.body.iterchildren(etree.Element)])
     _with_normalised_ids(element)
     return element
 
@@ -211,7 +236,7 @@ def bulk_element(results: list[Item | ApiError]) -> etree._Element:
         if isinstance(result, ApiError):
             bulk.append(error_element(result))
         else:
-            bulk.append(item_element(result))
+            item_element(result, parent=bulk)
     return bulk
 
 

@@ -54,10 +54,14 @@ class ItemsState:
             self._check_room(self.record(orcid), "work", count)
 
     def _add_item_locked(self, record: Record, kind: str, body: etree._Element, client_id: str, source_name: str,
-                         visibility: str) -> Item:
+                         visibility: str, self_ids: list[tuple[str, str, str | None]] | None = None) -> Item:
         now = _now()
-        body = strip_server_fields(copy.deepcopy(body))
+        # A copy of its own (lxml's __copy__ is deep): the request's tree is not kept.
+        body = strip_server_fields(body.__copy__())
         item = Item(self._allocate_put_code(), kind, record.orcid, client_id, source_name, visibility, now, now, body)
+        if self_ids is not None:
+            # Read from the request's element: stripping the server's fields leaves the ids as they are.
+            item.set_self_ids(self_ids)
         record.items[item.put_code] = item
         record.modified = now
         return item
@@ -70,22 +74,24 @@ class ItemsState:
         with self.lock:
             record = self.record(orcid)
             index = DuplicateIndex(record, "work", client.client_id)
+            # _check_room for each work, without counting the record's works each time.
+            works = sum(1 for i in record.items.values() if i.kind == "work")
             for element in elements:
                 if isinstance(element, ApiError):
                     results.append(element)
                     continue
-                try:
-                    self._check_room(record, "work")
-                except ApiError as error:
-                    results.append(error)
+                if works + 1 > self.max_works:
+                    results.append(ApiError(9048))
                     continue
-                duplicate = index.find(element)
+                ids = self_external_ids(element)
+                duplicate = index.find_ids(ids)
                 if duplicate is not None:
                     results.append(ApiError(9021, params={"putCode": str(duplicate.put_code),
                                                           "clientName": client.name}))
                     continue
                 item = self._add_item_locked(record, "work", element, client.client_id, client.name,
-                                             record.default_visibility)
+                                             record.default_visibility, self_ids=ids)
+                works += 1
                 index.add(item)
                 results.append(item)
         if any(isinstance(r, Item) for r in results):
@@ -210,7 +216,11 @@ class DuplicateIndex:
             self.by_value.setdefault((id_type, value), item)
 
     def find(self, body: etree._Element) -> Item | None:
-        for id_type, value, norm in self_external_ids(body):
+        return self.find_ids(self_external_ids(body))
+
+    def find_ids(self, ids: list[tuple[str, str, str | None]]) -> Item | None:
+        """find() for the `self` ids self_external_ids has read from a body."""
+        for id_type, value, norm in ids:
             if self.normalised and norm:
                 found = self.by_norm.get((id_type, norm))
             else:

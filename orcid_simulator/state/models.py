@@ -120,6 +120,11 @@ class Item:
             self._keyed_body = self.body
         return self._self_ids
 
+    def set_self_ids(self, ids: list[tuple[str, str, str | None]]) -> None:
+        """The `self` ids of the current body, read already (self_external_ids of an equal element)."""
+        self._self_ids = ids
+        self._keyed_body = self.body
+
 
 @dataclass
 class Record:
