@@ -17,6 +17,7 @@ the oracle the portal is tested against).
 
 from __future__ import annotations
 
+import functools
 import re
 
 # identifier_type rows with case_sensitive = true (orcid-persistence db/updates: uri_id_type_
@@ -116,9 +117,12 @@ _NORMALISERS = {
 }
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise(id_type: str | None, value: str | None) -> str | None:
     """PIDNormalizationService.normalise(apiTypeName, value): ORCID's normalised value, "" when
-    ORCID cannot normalise it, the value itself for a type ORCID does not know."""
+    ORCID cannot normalise it, the value itself for a type ORCID does not know. (A pure function
+    of its two strings, so remembered: a work's ids are normalised when it is written, for the
+    duplicate check, and again on every read, for `external-id-normalized` and the groups.)"""
     if id_type is None or value is None or id_type not in IDENTIFIER_TYPES:
         return value
     if id_type not in CASE_SENSITIVE_TYPES:
