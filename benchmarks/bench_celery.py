@@ -2,13 +2,14 @@
 started with the documented command, against the simulator at ORCID's latency and limit.
 
     .venv/bin/python benchmarks/bench_celery.py --database postgres://orcid_portal:orcid_portal@127.0.0.1:5432/bench_celery_me
-    .venv/bin/python benchmarks/bench_celery.py --researchers 200 --pool prefork --concurrency 2   # the old default
+    .venv/bin/python benchmarks/bench_celery.py --researchers 200 --pool threads --concurrency 12
 
 Starts its own redis-server (a free port, no persistence, stopped at the end), the simulator
 (`manage.py orcid_simulator`, 100-200 ms latency, 24 requests/s), loads researchers with
 approved works into the given database (PostgreSQL: the worker is another process; the
 database is emptied first, so give it one of its own), starts one worker
-(`celery -A orcid_portal worker --pool threads --concurrency 12` by default), dispatches one
+(`celery -A orcid_portal worker --pool prefork --concurrency 2` by default: Celery's default pool
+on a 2-core machine, the documented worker), dispatches one
 run (one task per researcher through Redis) and waits for it to finish. It prints the calls,
 the wall time against the rate-limit floor (the share of ORCID's limit reached), and the peak
 memory (VmHWM) of every worker process.
@@ -50,8 +51,8 @@ def main() -> None:
     parser.add_argument("--database", required=True, help="a PostgreSQL DATABASE_URL of its own (emptied)")
     parser.add_argument("--researchers", type=int, default=300)
     parser.add_argument("--works", type=int, default=25)
-    parser.add_argument("--pool", default="threads")
-    parser.add_argument("--concurrency", type=int, default=12)
+    parser.add_argument("--pool", default="prefork")
+    parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--workers", type=int, default=1, help="worker processes started (own node names)")
     parser.add_argument("--rate", type=float, default=24.0)
     parser.add_argument("--burst", type=int, default=40)
