@@ -329,8 +329,9 @@ def rows_update(items: list[OrcidItem], fields: list[str]) -> None:
 
 
 def rows_insert(items: list[OrcidItem]) -> None:
-    """Insert new ledger rows with one prepared INSERT (executemany) and set their ids: what
-    Django's bulk_create does, at a fraction of its CPU (see rows_update)."""
+    """Insert new ledger rows and set their ids: what Django's bulk_create does, at a fraction
+    of its CPU (see rows_update). One multi-row INSERT ... RETURNING where the database has it
+    (PostgreSQL, SQLite 3.35+), else one prepared INSERT (executemany) and a read of the ids."""
     from django.db import connection as conn
 
     if not items:
@@ -338,19 +339,32 @@ def rows_insert(items: list[OrcidItem]) -> None:
     meta = OrcidItem._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     quote = conn.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
-    )
+    head = "INSERT INTO {} ({}) VALUES ".format(quote(meta.db_table), ", ".join(quote(f.column) for f in fields))
+    one_row = "({})".format(", ".join(["%s"] * len(fields)))
     rows = _row_values(fields, items, conn, insert=True)
-    with conn.cursor() as cursor:
-        cursor.executemany(sql, rows)
-    # The rows are one unit's items each, unique by (unit, kind, local_id): read their ids back.
-    ids = {
-        (unit_id, local_id): pk
-        for pk, unit_id, local_id in OrcidItem.objects.filter(
-            kind=items[0].kind, unit_id__in={i.unit_id for i in items}, local_id__in=[i.local_id for i in items]
-        ).values_list("pk", "unit_id", "local_id")
-    }
+    # The rows are one unit's items each, unique by (unit, kind, local_id): each id is matched
+    # by its key, whatever order the database answers in.
+    ids: dict[tuple[int, str], int] = {}
+    if conn.features.can_return_rows_from_bulk_insert:
+        returning = " RETURNING {}, {}, {}".format(
+            quote(meta.pk.column), quote(meta.get_field("unit").column), quote(meta.get_field("local_id").column)
+        )
+        size = max(1, conn.ops.bulk_batch_size(fields, items))
+        with conn.cursor() as cursor:
+            for start in range(0, len(rows), size):
+                batch = rows[start:start + size]
+                cursor.execute(head + ", ".join([one_row] * len(batch)) + returning,
+                               [value for row in batch for value in row])
+                ids.update(((unit_id, local_id), pk) for pk, unit_id, local_id in cursor.fetchall())
+    else:
+        with conn.cursor() as cursor:
+            cursor.executemany(head + one_row, rows)
+        ids = {
+            (unit_id, local_id): pk
+            for pk, unit_id, local_id in OrcidItem.objects.filter(
+                kind=items[0].kind, unit_id__in={i.unit_id for i in items}, local_id__in=[i.local_id for i in items]
+            ).values_list("pk", "unit_id", "local_id")
+        }
     for item in items:
         item.pk = ids[(item.unit_id, item.local_id)]
         item._state.adding = False
