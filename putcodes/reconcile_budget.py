@@ -58,6 +58,12 @@ def sync_has_work() -> bool:
     return bool(_sync_seen["value"])
 
 
+def sync_started() -> None:
+    """A run started in this process: its reconcile reads yield at once, not after the cached
+    answer of SYNC_CHECK_SECONDS runs out (other processes learn it within that time)."""
+    _sync_seen.update(at=time.monotonic(), value=1.0)
+
+
 def reconcile_yield() -> float:
     """Before each reconcile read: wait for the reconcile's share of the budget when a sync is
     running (returns the seconds waited; 0 when no sync runs or the share is 1)."""

@@ -306,8 +306,25 @@ def _row_values(fields: list, items: list[OrcidItem], conn, *, insert: bool = Fa
     return rows
 
 
+def execute_many(cursor, sql: str, rows: list) -> None:
+    """`cursor.executemany(sql, rows)`, in one round trip on PostgreSQL.
+
+    psycopg2's executemany sends one statement per row: a round trip each, and each time the GIL
+    given up and waited for again, which a process syncing several researchers at once pays many
+    times over (59 ms of a 100-work bulk call's 82 on PostgreSQL, issue 17). psycopg2's
+    `execute_batch` sends the same statements joined, a page at a time."""
+    if not rows:
+        return
+    if cursor.db.vendor == "postgresql":
+        from psycopg2.extras import execute_batch
+
+        execute_batch(cursor.cursor, sql, rows, page_size=250)
+    else:
+        cursor.executemany(sql, rows)
+
+
 def rows_update(items: list[OrcidItem], fields: list[str]) -> None:
-    """Save `fields` of many rows with one prepared UPDATE run for each (executemany).
+    """Save `fields` of many rows with one prepared UPDATE run for each (`execute_many`).
 
     Django's bulk_update builds a CASE expression per field and row, which costs more CPU
     than the ORCID call it records; at ORCID's 24 calls/s the sync has ~40 ms of CPU per
@@ -325,7 +342,7 @@ def rows_update(items: list[OrcidItem], fields: list[str]) -> None:
     )
     rows = [row + [item.pk] for row, item in zip(_row_values(columns, items, conn), items)]
     with conn.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        execute_many(cursor, sql, rows)
 
 
 def rows_insert(items: list[OrcidItem]) -> None:
@@ -358,7 +375,7 @@ def rows_insert(items: list[OrcidItem]) -> None:
                 ids.update(((unit_id, local_id), pk) for pk, unit_id, local_id in cursor.fetchall())
     else:
         with conn.cursor() as cursor:
-            cursor.executemany(head + one_row, rows)
+            execute_many(cursor, head + one_row, rows)
         ids = {
             (unit_id, local_id): pk
             for pk, unit_id, local_id in OrcidItem.objects.filter(

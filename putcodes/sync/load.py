@@ -12,6 +12,7 @@ from django.utils import timezone
 from ..kinds import KINDS
 from ..models import OrcidItem
 from .fingerprint import kind_version, source_fingerprint, written_fingerprint
+from .ledger import execute_many
 from .plan import LedgerRow, ObjectFacts, Plan, RecordContext, RecordState, connection_mode, plan_build
 
 # Connection statuses that say the record itself is unusable (issue 12's record states).
@@ -148,7 +149,7 @@ def _candidates(data: dict[str, tuple[list, list]], refresh: list):
 
 
 def _fingerprints_refresh(refresh: list) -> None:
-    """Keep the fingerprints of rows found unchanged (one executemany): the next run knows
+    """Keep the fingerprints of rows found unchanged (one `execute_many`): the next run knows
     them unchanged without serialising them. Each is bound to the hash it was taken with, so
     one stale by the time it is saved vouches for nothing."""
     from django.db import connection as conn
@@ -161,7 +162,7 @@ def _fingerprints_refresh(refresh: list) -> None:
         quote(meta.db_table), quote(meta.get_field("written_fingerprint").column), quote(meta.pk.column)
     )
     with conn.cursor() as cursor:
-        cursor.executemany(sql, [(fingerprint, pk) for pk, fingerprint in refresh])
+        execute_many(cursor, sql, [(fingerprint, pk) for pk, fingerprint in refresh])
     refresh.clear()
 
 

@@ -42,6 +42,9 @@ def sync_run_start(
     if trigger is None:
         trigger = SyncRun.Trigger.SCHEDULE if triggered_by in ("beat", "schedule") else SyncRun.Trigger.COMMAND
     sync_runs_reap()  # runs of dead processes are closed (and counted) before this one writes
+    from ..reconcile_budget import sync_started
+
+    sync_started()
     return SyncRun.objects.create(
         trigger=trigger, triggered_by=triggered_by[:200], unit=unit, researcher=researcher, heartbeat_at=timezone.now(),
     )
