@@ -26,7 +26,7 @@ from .plan import plan_has_calls
 from .policy import record_probe_due
 from .reaper import RunHeartbeat, run_ledger_totals, sync_runs_reap
 from .researcher import researcher_sync
-from .totals import RunTotals, run_add_stats
+from .totals import RunTotals, run_add, run_add_stats
 
 logger = logging.getLogger("putcodes.sync")
 
@@ -254,6 +254,16 @@ def sync_run_batch(
     fan_out = _FanOut(run, units, client, threads, sequential, len(ids), None, stop_at=stop_at)
     try:
         fan_out.run(ids)
+    except Exception as error:  # noqa: BLE001 - e.g. the planner's reads: the run must still close
+        logger.exception("A batch of run %s failed", run.pk)
+        # Researchers neither synced nor left over are counted failed (and done), so the run
+        # closes with the error shown instead of staying open until the reaper.
+        missing = len(ids) - fan_out.totals.added - len(fan_out.left)
+        if missing > 0:
+            fan_out.totals.flush()
+            note = {**failure_note(None, error),  # type: ignore[arg-type] - no one researcher to name
+                    "message": f"{missing} researcher(s) of a batch not synced: {type(error).__name__}: {error}"[:2000]}
+            run_add(run, SyncCounts(failed=missing, errors=[note]), researchers_done=missing)
     finally:
         fan_out.totals.flush()
         run_add_stats(run, client)

@@ -71,12 +71,14 @@ class RunTotals:
         self._run = run
         self._pending = SyncCounts()
         self._done = 0
+        self.added = 0  # researchers added since the start, flushed or not
         self._flushed_at = self._time()
 
     def add(self, counts: SyncCounts) -> None:
         with self._lock:
             self._pending.add(counts)
             self._done += 1
+            self.added += 1
             if self._time() - self._flushed_at < self.FLUSH_SECONDS:
                 return
             pending, done = self._take()

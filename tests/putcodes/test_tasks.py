@@ -67,6 +67,25 @@ def test_a_batch_whose_time_is_up_queues_the_researchers_it_did_not_begin(settin
     assert run.status == SyncRun.Status.FINISHED and run.researchers_done == 3
 
 
+def test_a_batch_that_breaks_still_closes_its_run_with_its_researchers_failed(settings, monkeypatch):
+    from putcodes.sync import runs
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    researchers = _connected(3)
+    run = sync_run_start(triggered_by="beat", trigger=SyncRun.Trigger.SCHEDULE)
+    SyncRun.objects.filter(pk=run.pk).update(researchers_total=3)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+        yield  # a generator, as researchers_plans is
+
+    monkeypatch.setattr(runs, "researchers_plans", broken)
+    tasks.researchers_sync_batch_task([r.pk for r in researchers], run.pk)
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.FINISHED and run.researchers_done == 3 and run.failed == 3
+    assert "3 researcher(s) of a batch not synced: RuntimeError: the database went away" in run.errors.get().message
+
+
 def test_with_a_batch_of_one_a_run_queues_one_task_per_researcher_after_commit(settings, monkeypatch,
                                                                                django_capture_on_commit_callbacks):
     settings.CELERY_TASK_ALWAYS_EAGER = False
