@@ -271,39 +271,47 @@ def _plain_type(field) -> type | None:
     return None
 
 
+def _auto_now(fields: list, items: list[OrcidItem]) -> None:
+    """What pre_save does on an insert for `auto_now(_add)` fields, with one time for all rows."""
+    now = timezone.now()
+    automatic = [f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    for item in items:
+        for attname in automatic:
+            setattr(item, attname, now)
+
+
 def _row_values(fields: list, items: list[OrcidItem], conn, *, insert: bool = False) -> list[list]:
     """Each item's database values of `fields` (pre_save first, for an insert).
 
     A value of the field's plain type (a choices enum is a str) goes as it is; a time is
     prepared once per distinct value (a chunk's rows share theirs: an insert gives every row the
     same `auto_now` time); anything else through the field's get_db_prep_save."""
-    plain = [_plain_type(f) for f in fields]
-    attnames = [f.attname for f in fields]
     if insert:
-        now = timezone.now()
-        automatic = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-        for item in items:
-            for f in automatic:
-                setattr(item, f.attname, now)
+        _auto_now(fields, items)
+    columns = [(f, f.attname, _plain_type(f)) for f in fields]
     prepared: dict = {}
     rows = []
     for item in items:
         values = item.__dict__
         row = []
-        for f, attname, plain_type in zip(fields, attnames, plain):
+        for f, attname, plain_type in columns:
             value = values[attname] if attname in values else getattr(item, attname)  # deferred: read
             if value is None or (plain_type is not None and isinstance(value, plain_type)):
                 row.append(value)
-            elif isinstance(value, datetime):
-                key = (attname, value)
-                found = prepared.get(key)
-                if found is None:
-                    found = prepared[key] = f.get_db_prep_save(value, conn)
-                row.append(found)
             else:
-                row.append(f.get_db_prep_save(value, conn))
+                row.append(_prepared(f, value, conn, prepared))
         rows.append(row)
     return rows
+
+
+def _prepared(field, value, conn, cache: dict):
+    if not isinstance(value, datetime):
+        return field.get_db_prep_save(value, conn)
+    key = (field.attname, value)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = field.get_db_prep_save(value, conn)
+    return found
 
 
 def execute_many(cursor, sql: str, rows: list) -> None:
