@@ -363,8 +363,19 @@ def test_a_burst_of_503s_is_absorbed_by_backoff(client, record, orcid_simulator)
     assert client.stats.retries == 3
 
 
+class _LongestWait:
+    """Backoff's jitter at its top: each retry waits the window's whole length, so the retries
+    certainly span the 0.2 s ORCID's bucket needs for a token (full jitter may draw six waits
+    that add up to less, and the client then rightly gives up)."""
+
+    @staticmethod
+    def uniform(low: float, high: float) -> float:
+        return high
+
+
 def test_a_tiny_orcid_rate_limit_is_absorbed_by_backoff(client, record, orcid_simulator):
     orcid_simulator.set_rate_limit(rate=5, burst=2)
+    client._random = _LongestWait()  # retries after 0.02, 0.04, 0.08, 0.16, 0.32, 0.5 s
     orcid, token = record["orcid"], record["access_token"]
     put_codes = [
         client.work_create(orcid=orcid, access_token=token, body=work_json(f"10.1234/tiny.{n}")) for n in range(8)

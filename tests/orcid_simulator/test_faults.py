@@ -38,7 +38,8 @@ def test_the_bucket_refills_at_the_configured_rate(orcid_simulator, api: Api):
 
 
 def test_each_client_has_its_own_bucket(orcid_simulator, api: Api):
-    orcid_simulator.set_rate_limit(rate=1, burst=2)
+    # One token per 10 s: the three calls fall within one token's time however busy the machine.
+    orcid_simulator.set_rate_limit(rate=0.1, burst=2)
     other = orcid_simulator.register_client(name="Another University")
     other_token = orcid_simulator.issue_token(api.orcid, client_id=other["client_id"])["access_token"]
     assert [api.call("GET", "works").status_code for _ in range(3)] == [200, 200, 503]
