@@ -298,6 +298,10 @@ class OrcidClient(OAuthMixin, TransportMixin, ActivitiesMixin):
 __all__ += ["RateLimited", "Unavailable", "OutcomeUnknown"]
 
 
+_CLIENT_SETTINGS = (
+    "ORCID_CONNECT_TIMEOUT", "ORCID_READ_TIMEOUT", "ORCID_MAX_RETRIES", "ORCID_BACKOFF_BASE", "ORCID_BACKOFF_CAP",
+    "ORCID_HTTP_POOL_SIZE",
+)
 _default_client_lock = threading.Lock()
 _default_clients: dict[tuple, OrcidClient] = {}
 
@@ -323,6 +327,9 @@ def default_client(
         settings.REDIS_URL,
         settings.ORCID_REQUESTS_PER_SECOND,
         settings.ORCID_BURST,
+        # Every setting the client reads when it is made: a changed one makes another client
+        # (tests change them; a client made under another test's settings is not this one's).
+        *(getattr(settings, name, None) for name in _CLIENT_SETTINGS),
     )
     with _default_client_lock:
         client = _default_clients.get(config)
