@@ -43,15 +43,17 @@ def sync_run_task(run_id: int, researcher_ids: list[int] | None = None) -> None:
     sync_run_dispatch(run=run, researcher_ids=researcher_ids)
 
 
-@shared_task(
-    name=SYNC_RESEARCHER_TASK,
-    acks_late=True,
-    ignore_result=True,
-    # One researcher is at most a few hundred calls at 24/s: minutes mean ORCID hangs. The
-    # soft limit lets the ledger record what was done and the lock be released.
-    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-    time_limit=settings.CELERY_TASK_TIME_LIMIT,
-)
+# The sync tasks' options. One researcher is at most a few hundred calls at 24/s: minutes mean
+# ORCID hangs. The soft limit lets the ledger record what was done and the lock be released.
+_SYNC_TASK_OPTIONS = {
+    "acks_late": True,
+    "ignore_result": True,
+    "soft_time_limit": settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    "time_limit": settings.CELERY_TASK_TIME_LIMIT,
+}
+
+
+@shared_task(name=SYNC_RESEARCHER_TASK, **_SYNC_TASK_OPTIONS)
 def researcher_sync_task(researcher_id: int, run_id: int | None = None, unit_ids: list[int] | None = None) -> None:
     """Sync one researcher (one task per researcher of a run), limited to `unit_ids` if given."""
     from units.models import Unit
@@ -72,13 +74,7 @@ def researcher_sync_task(researcher_id: int, run_id: int | None = None, unit_ids
             sync_run_researcher_done(run_id=run.pk)
 
 
-@shared_task(
-    name=SYNC_BATCH_TASK,
-    acks_late=True,
-    ignore_result=True,
-    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-    time_limit=settings.CELERY_TASK_TIME_LIMIT,
-)
+@shared_task(name=SYNC_BATCH_TASK, **_SYNC_TASK_OPTIONS)
 def researchers_sync_batch_task(researcher_ids: list[int], run_id: int, unit_ids: list[int] | None = None) -> None:
     """Sync a batch of a run's researchers (ORCID_SYNC_TASK_BATCH), ORCID_SYNC_TASK_THREADS at
     once. Those not begun within half the soft time limit go back to the queue as a new batch."""
@@ -98,10 +94,7 @@ def researchers_sync_batch_task(researcher_ids: list[int], run_id: int, unit_ids
 SYNC_NOW_TASK = "putcodes.sync_now"
 
 
-@shared_task(
-    name=SYNC_NOW_TASK, acks_late=True, ignore_result=True,
-    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT, time_limit=settings.CELERY_TASK_TIME_LIMIT,
-)
+@shared_task(name=SYNC_NOW_TASK, **_SYNC_TASK_OPTIONS)
 def researcher_sync_now_task(run_id: int) -> None:
     """Carry out a researcher's own "sync now" recorded by putcodes.background (issue 14)."""
     from .background import run_carry_out

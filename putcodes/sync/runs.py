@@ -102,9 +102,7 @@ def sync_run_execute(
     researcher_ids, units = _run_scope(run, researcher_ids, units)
     workers = max(1, int(workers or settings.ORCID_SYNC_WORKERS))
     client = client or default_client(own_stats=True)
-    # Threads would not see this transaction's uncommitted rows.
-    sequential = workers == 1 or len(researcher_ids) <= 1 or db_connection.in_atomic_block
-    fan_out = _FanOut(run, units, client, workers, sequential, len(researcher_ids), progress)
+    fan_out = _FanOut(run, units, client, workers, len(researcher_ids), progress)
     try:
         with RunHeartbeat(run):  # the reaper closes the run as interrupted if this process dies
             fan_out.run(researcher_ids)
@@ -118,9 +116,10 @@ class _FanOut:
     """One in-process run: researchers with nothing to send are settled from batched reads;
     those with calls to make go to the thread pool (or are synced here, one by one)."""
 
-    def __init__(self, run, units, client, workers: int, sequential: bool, total: int, progress,
-                 stop_at: float | None = None) -> None:
-        self.units, self.client, self.workers, self.sequential = units, client, workers, sequential
+    def __init__(self, run, units, client, workers: int, total: int, progress, stop_at: float | None = None) -> None:
+        self.units, self.client, self.workers = units, client, workers
+        # One by one in this thread: threads would not see this transaction's uncommitted rows.
+        self.sequential = workers == 1 or total <= 1 or db_connection.in_atomic_block
         self.run_id = run.pk
         self.totals = RunTotals(run)
         self.total, self.done, self.progress = total, 0, progress
@@ -249,9 +248,8 @@ def sync_run_batch(
     threads = max(1, int(threads or settings.ORCID_SYNC_TASK_THREADS))
     client = default_client(own_stats=True)
     ids = list(researcher_ids)
-    sequential = threads == 1 or len(ids) <= 1 or db_connection.in_atomic_block
     stop_at = time.monotonic() + seconds if seconds is not None else None
-    fan_out = _FanOut(run, units, client, threads, sequential, len(ids), None, stop_at=stop_at)
+    fan_out = _FanOut(run, units, client, threads, len(ids), None, stop_at=stop_at)
     try:
         fan_out.run(ids)
     except Exception as error:  # noqa: BLE001 - e.g. the planner's reads: the run must still close

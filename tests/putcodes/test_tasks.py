@@ -24,19 +24,25 @@ def _connected(n: int) -> list:
     return researchers
 
 
+def _dispatched(task, monkeypatch, capture_on_commit) -> tuple[SyncRun, list]:
+    """A scheduled run dispatched with a broker: the arguments of each `task` queued."""
+    queued = []
+    monkeypatch.setattr(task, "delay", lambda *args: queued.append(args))
+    run = sync_run_start(triggered_by="beat", trigger=SyncRun.Trigger.SCHEDULE)
+    with capture_on_commit(execute=False) as callbacks:
+        sync_run_dispatch(run=run)
+        assert queued == []  # nothing leaves before the transaction commits
+    for callback in callbacks:
+        callback()
+    return run, queued
+
+
 def test_with_a_broker_a_run_queues_its_researchers_in_batches_after_commit(settings, monkeypatch,
                                                                             django_capture_on_commit_callbacks):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.ORCID_SYNC_TASK_BATCH = 2
     researchers = _connected(5)
-    queued = []
-    monkeypatch.setattr(tasks.researchers_sync_batch_task, "delay", lambda *args: queued.append(args))
-    run = sync_run_start(triggered_by="beat", trigger=SyncRun.Trigger.SCHEDULE)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        sync_run_dispatch(run=run)
-        assert queued == []  # nothing leaves before the transaction commits
-    for callback in callbacks:
-        callback()
+    run, queued = _dispatched(tasks.researchers_sync_batch_task, monkeypatch, django_capture_on_commit_callbacks)
     assert [len(args[0]) for args in queued] == [2, 2, 1]
     assert sorted(rid for args in queued for rid in args[0]) == sorted(r.pk for r in researchers)
     assert all(args[1] == run.pk for args in queued)
@@ -91,14 +97,7 @@ def test_with_a_batch_of_one_a_run_queues_one_task_per_researcher_after_commit(s
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.ORCID_SYNC_TASK_BATCH = 1
     researchers = _connected(3)
-    queued = []
-    monkeypatch.setattr(tasks.researcher_sync_task, "delay", lambda *args: queued.append(args))
-    run = sync_run_start(triggered_by="beat", trigger=SyncRun.Trigger.SCHEDULE)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        sync_run_dispatch(run=run)
-        assert queued == []  # nothing leaves before the transaction commits
-    for callback in callbacks:
-        callback()
+    run, queued = _dispatched(tasks.researcher_sync_task, monkeypatch, django_capture_on_commit_callbacks)
     assert sorted(args[0] for args in queued) == sorted(r.pk for r in researchers)
     assert all(args[1] == run.pk for args in queued)
     # The workers run the tasks; the last one closes the run.
