@@ -310,9 +310,11 @@ class ResearcherSync(Recovery):
                     obj = entry.obj
                     item = existing.get((obj.unit_id, obj.local_id))
                     if item is None:
-                        item = OrcidItem(unit=obj.unit, kind=kind.kind, local_id=obj.local_id)
-                    item.researcher = self.researcher
-                    setattr(item, kind.fk, obj)
+                        item = ledger.item_new(unit=obj.unit, kind=kind.kind, local_id=obj.local_id,
+                                               researcher=self.researcher, fk=kind.fk, obj=obj)
+                    else:
+                        item.researcher = self.researcher
+                        setattr(item, kind.fk, obj)
                     entry.item = item
                 ledger.item_mark_sent(
                     entry.item, orcid=self.orcid, content_hash=entry.content_hash,
