@@ -228,11 +228,13 @@ class SimulatorApp(ActivityRoutes, NotificationRoutes, OAuthRoutes, ResearcherRo
     def _answer(self, request: Request, element: etree._Element, decl: tuple[str, str], status: int = 200,
                 headers: dict | None = None) -> Response:
         if self._wants_json(request):
-            data = self.schema.xml_to_json(element, self.schema.element(*decl))
-            body = json.dumps(data)
-        else:
-            body = etree.tostring(element, xml_declaration=True, encoding="UTF-8", standalone=True)
+            return self._answer_json(request, self.schema.xml_to_json(element, self.schema.element(*decl)),
+                                     status, headers)
+        body = etree.tostring(element, xml_declaration=True, encoding="UTF-8", standalone=True)
         return Response(body, status, headers=headers, content_type=self._content_type(request))
+
+    def _answer_json(self, request: Request, data: object, status: int = 200, headers: dict | None = None) -> Response:
+        return Response(json.dumps(data), status, headers=headers, content_type=self._content_type(request))
 
     def _api_error(self, request: Request, error: ApiError, context: dict | None = None) -> Response:
         if "clientName" not in error.params:

@@ -11,7 +11,7 @@ from lxml import etree
 from orcid_simulator import paths
 from orcid_simulator.errors import ApiError
 from orcid_simulator.identifiers import group_key, normalise
-from orcid_simulator.schema import NS, NSMAP, iso_now, schema_model
+from orcid_simulator.schema import NS, NSMAP, SchemaModel, attribute_json, iso_now, schema_model
 from orcid_simulator.sections import SECTIONS, SUMMARY_ORDER, Section
 from orcid_simulator.state import Item, Record
 
@@ -51,13 +51,13 @@ def _sub(parent: etree._Element, tag: str, text: str) -> etree._Element:
     return element
 
 
-def _source(parent: etree._Element, item: Item) -> None:
+def _source(parent: etree._Element, source_client_id: str, source_name: str) -> None:
     source = etree.SubElement(parent, _SOURCE)
     client = etree.SubElement(source, _SOURCE_CLIENT_ID)
-    _sub(client, _URI, f"https://{ORCID_HOST}/client/{item.source_client_id}")
-    _sub(client, _PATH, item.source_client_id)
+    _sub(client, _URI, f"https://{ORCID_HOST}/client/{source_client_id}")
+    _sub(client, _PATH, source_client_id)
     _sub(client, _HOST, ORCID_HOST)
-    _sub(source, _SOURCE_NAME, item.source_name)
+    _sub(source, _SOURCE_NAME, source_name)
 
 
 def _with_normalised_ids(element: etree._Element) -> None:
@@ -94,7 +94,7 @@ def item_element(item: Item, *, summary: bool = False, parent: etree._Element | 
         element.set("display-index", "0")
     _sub(element, _CREATED, iso_now(item.created))
     _sub(element, _LAST_MODIFIED, iso_now(item.modified))
-    _source(element, item)
+    _source(element, item.source_client_id, item.source_name)
     # Copies (lxml's __copy__ is a deep copy): the stored body stays as it is.
     if summary:
         # A summary holds the item's fields its XSD lists for the summary, in that order.
@@ -238,6 +238,70 @@ def bulk_element(results: list[Item | ApiError]) -> etree._Element:
         else:
             item_element(result, parent=bulk)
     return bulk
+
+
+def bulk_json(results: list[Item | ApiError]) -> dict:
+    """ORCID's JSON for a bulk answer: schema.xml_to_json(bulk_element(results)), without building
+    each item's answer element (tests/orcid_simulator/test_bulk_json.py holds them equal)."""
+    model = schema_model()
+    decl = model.element("bulk", "bulk")
+    error_decl = decl.child("error")
+    out = []
+    for result in results:
+        if isinstance(result, ApiError):
+            out.append({"error": model.element_json(error_element(result), error_decl, "bulk")})
+        else:
+            out.append({result.kind: item_json(result, parent="bulk", model=model)})
+    return {"bulk": out}
+
+
+def item_json(item: Item, *, parent: str | None = None, model: SchemaModel | None = None) -> dict:
+    """xml_to_json(item_element(item)) (the full item, as inside a bulk answer when `parent` is
+    "bulk"): the stored body's fields (with ORCID's normalised ids) converted as they are, and
+    the fields ORCID sets (put-code, path, visibility, dates, source) converted once for each
+    value and reused."""
+    model = model or schema_model()
+    decl = model.element("bulk", "bulk").child(item.kind) if parent == "bulk" else model.element(item.kind, item.kind)
+    body = item.body.__copy__()
+    _with_normalised_ids(body)
+    out = model.element_json(body, decl, parent)
+    # item_element's own children: the dates and the source (the body has none: stripped when stored).
+    out.update(_dates_json(item.kind, parent, iso_now(item.created), iso_now(item.modified)))
+    out.update(_source_json(item.kind, parent, item.source_client_id, item.source_name))
+    # item_element's attributes are put-code, path and visibility only: the body's others are not shown.
+    values = {"put-code": str(item.put_code), "path": f"/{item.orcid}/{item.kind}/{item.put_code}",
+              "visibility": item.visibility}
+    for key in decl.ctype.attributes:
+        if key in values:
+            out[key] = attribute_json(key, values[key])
+        else:
+            out.pop(key, None)
+    return out
+
+
+def _server_fields_json(kind: str, parent: str | None, fill) -> dict:
+    model = schema_model()
+    decl = model.element("bulk", "bulk").child(kind) if parent == "bulk" else model.element(kind, kind)
+    holder = _el(None, kind, kind)
+    fill(holder)
+    converted = model.element_json(holder, decl, parent)
+    names = {etree.QName(child).localname for child in holder}
+    return {key: value for key, value in converted.items() if key in names}
+
+
+@functools.lru_cache(maxsize=1024)
+def _dates_json(kind: str, parent: str | None, created: str, modified: str) -> dict:
+    """created-date and last-modified-date as xml_to_json gives them (shared: read, never changed)."""
+    def fill(holder: etree._Element) -> None:
+        _sub(holder, _CREATED, created)
+        _sub(holder, _LAST_MODIFIED, modified)
+    return _server_fields_json(kind, parent, fill)
+
+
+@functools.lru_cache(maxsize=1024)
+def _source_json(kind: str, parent: str | None, source_client_id: str, source_name: str) -> dict:
+    """The source as xml_to_json gives it (shared: read, never changed)."""
+    return _server_fields_json(kind, parent, lambda holder: _source(holder, source_client_id, source_name))
 
 
 def error_element(error: ApiError) -> etree._Element:

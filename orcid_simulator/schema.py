@@ -289,6 +289,15 @@ class SchemaModel:
     def json_to_xml(self, data: object, decl: ElementDecl) -> etree._Element:
         """The XML element `decl` equivalent to ORCID JSON `data`. Raises SchemaError for keys
         that do not belong to the element (ORCID's JSON reader rejects unknown fields)."""
+        from orcid_simulator.json_xml import json_to_xml_text
+
+        element = json_to_xml_text(data, decl)
+        if element is not None:
+            return element
+        return self.json_to_xml_elements(data, decl)
+
+    def json_to_xml_elements(self, data: object, decl: ElementDecl) -> etree._Element:
+        """json_to_xml built element by element (the path for errors and unusual values)."""
         element = etree.Element(decl.tag, nsmap=NSMAP)
         self._fill_from_json(element, data, decl)
         return element
@@ -370,6 +379,10 @@ class SchemaModel:
     def xml_to_json(self, element: etree._Element, decl: ElementDecl) -> object:
         """ORCID's JSON for an element (absent optional fields as null, absent lists as [])."""
         return self._to_json(element, decl, parent=None)
+
+    def element_json(self, element: etree._Element, decl: ElementDecl, parent: str | None) -> object:
+        """xml_to_json for an element inside `parent` (the name of the element holding it)."""
+        return self._to_json(element, decl, parent)
 
     def _to_json(self, element: etree._Element, decl: ElementDecl, parent: str | None) -> object:
         ctype = decl.ctype
@@ -454,10 +467,25 @@ def _localname(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
+def json_scalar(value: object) -> str:
+    """A JSON scalar as XML text (booleans as true/false)."""
+    return _json_scalar(value)
+
+
+def millis_to_iso(value: float) -> str:
+    """Epoch milliseconds as ORCID's xs:dateTime text."""
+    return _millis_to_iso(value)
+
+
 def _json_scalar(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def attribute_json(key: str, value: str | None) -> object:
+    """An attribute's value in ORCID's JSON (put-code a number, transient a boolean)."""
+    return _attr_json(key, value)
 
 
 def _attr_json(key: str, value: str | None) -> object:

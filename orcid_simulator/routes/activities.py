@@ -138,6 +138,8 @@ class ActivityRoutes:
         for result in results:
             if isinstance(result, ApiError):
                 result.params.setdefault("clientName", client.name)
+        if self._wants_json(request):
+            return self._answer_json(request, rendering.bulk_json(results))
         return self._answer(request, rendering.bulk_element(results), ("bulk", "bulk"))
 
     def on_works_by_code(self, request: Request, context: dict, orcid: str, put_codes: str) -> Response:
