@@ -332,13 +332,10 @@ class ResearcherSync(Recovery):
         # someone else): the unit's item has one row, reused.
         if not missing:
             return {}
-        return {
-            (item.unit_id, item.local_id): item
-            for item in OrcidItem.objects.filter(
-                kind=kind.kind, unit_id__in={e.obj.unit_id for e in missing},
-                local_id__in=[e.obj.local_id for e in missing],
-            )
-        }
+        found = ledger.rows_of_items(kind.kind, [(e.obj.unit_id, e.obj.local_id) for e in missing])
+        if not found:  # as on a first push: no row to build
+            return {}
+        return {(item.unit_id, item.local_id): item for item in OrcidItem.objects.filter(pk__in=found)}
 
     def _post(self, kind: ItemKind, token: str, bodies: list) -> list:
         """The POST (bulk when the kind has it): one result per body, a put-code or an error."""

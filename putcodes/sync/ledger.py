@@ -454,6 +454,36 @@ def _values_shared_once(cursor, rows: list[list]) -> tuple[str, list[list]]:
     return template, [[row[i] for i in varying] for row in rows]
 
 
+def rows_of_items(kind: str, keys: list[tuple[int, str]]) -> list[int]:
+    """The ids of the ledger rows of the units' items `keys` ((unit id, local id) pairs) of
+    `kind`, under whichever researcher. One plain query: asked before every POST, and on a
+    first push the answer is always none (the ORM's query of 100 local ids cost a millisecond
+    of CPU to build)."""
+    from django.db import connection as conn
+
+    if not keys:
+        return []
+    meta = OrcidItem._meta
+    quote = conn.ops.quote_name
+    local_ids = sorted({local_id for _, local_id in keys})
+    wanted = set(keys)
+    found = []
+    with conn.cursor() as cursor:
+        for start in range(0, len(local_ids), 900):  # SQLite: at most 999 variables
+            chunk = local_ids[start:start + 900]
+            cursor.execute(
+                "SELECT {}, {}, {} FROM {} WHERE {} = %s AND {} IN ({})".format(
+                    quote(meta.pk.column), quote(meta.get_field("unit").column),
+                    quote(meta.get_field("local_id").column), quote(meta.db_table),
+                    quote(meta.get_field("kind").column), quote(meta.get_field("local_id").column),
+                    ", ".join(["%s"] * len(chunk)),
+                ),
+                [kind, *chunk],
+            )
+            found += [pk for pk, unit_id, local_id in cursor.fetchall() if (unit_id, local_id) in wanted]
+    return found
+
+
 def rows_insert(items: list[OrcidItem]) -> None:
     """Insert new ledger rows and set their ids: what Django's bulk_create does, at a fraction
     of its CPU (see rows_update). One multi-row INSERT ... RETURNING where the database has it

@@ -98,3 +98,14 @@ def test_an_update_changes_only_its_fields_and_its_rows():
         saved = OrcidItem.objects.get(pk=item.pk)
         assert (saved.state, saved.put_code, saved.last_error_message) == ("on_orcid", 7 + item.pk, message)
     assert _saved(items[2]) == bystander
+
+
+def test_the_rows_of_a_units_items_are_found_whoever_they_are_under():
+    items = _new_rows(3)
+    ledger.rows_insert(items)
+    other_unit = WorkFactory().unit
+    keys = [(items[0].unit_id, items[0].local_id), (items[2].unit_id, items[2].local_id),
+            (other_unit.pk, items[1].local_id), (items[0].unit_id, "no such item")]
+    OrcidItem.objects.filter(pk=items[2].pk).update(researcher=ResearcherFactory())  # the unit moved it
+    assert sorted(ledger.rows_of_items("work", keys)) == sorted([items[0].pk, items[2].pk])
+    assert ledger.rows_of_items("employment", keys) == [] and ledger.rows_of_items("work", []) == []
