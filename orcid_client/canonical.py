@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from orcid_client.identifiers import normalise_external_id
@@ -69,6 +70,12 @@ def canonical_json(body: Any, *, section: str = "") -> str:
 def content_hash(body: Any, *, section: str = "") -> str:
     """SHA-256 (hex) of the canonical content: equal exactly when ORCID would show the same."""
     return hashlib.sha256(canonical_json(body, section=section).encode("utf-8")).hexdigest()
+
+
+def canonical_json_hash(text: str) -> str:
+    """The hash `content_hash` takes of `canonical_json`'s text, for serialisers that write that
+    text themselves: `content_hash(body) == canonical_json_hash(canonical_json(body))`."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def legacy_hash(body: Any, *, section: str = "") -> str:
@@ -134,17 +141,29 @@ def _date(node: dict) -> str:
 
 def _external_ids(node: dict) -> list:
     ids = node.get("external-id") or [] if isinstance(node, dict) else node
+    return canonical_external_ids(
+        (_part(item.get("external-id-type")), _part(item.get("external-id-value")),
+         _part(item.get("external-id-url")), _part(item.get("external-id-relationship")))
+        for item in (ids if isinstance(ids, list) else [])
+    )
+
+
+def canonical_external_ids(ids: Iterable[tuple[str, str, str, str]]) -> list[dict]:
+    """The canonical form of a list of external ids, each given as its `(type, value, url,
+    relationship)` texts, already cleaned (`clean_text`; an absent part is `""`): what
+    `canonical` makes of a body's `external-ids`. For serialisers that hash what they write
+    without building the JSON first (works.orcid_serialization.payload_content_hash)."""
     result = []
-    for item in ids if isinstance(ids, list) else []:
-        id_type = _part(item.get("external-id-type")).lower()
-        value = normalise_external_id(id_type, _part(item.get("external-id-value")))
-        url = _part(item.get("external-id-url"))
+    for id_type, value, url, relationship in ids:
+        id_type = id_type.lower()
+        value = normalise_external_id(id_type, value)
         if url and normalise_external_id(id_type, url) == value:
             url = ""  # the id's own resolver link: ORCID links the id either way
-        relationship = _part(item.get("external-id-relationship")).lower()
-        result.append({k: v for k, v in (("type", id_type), ("value", value), ("url", url),
-                                          ("relationship", relationship)) if v})
-    result = [r for r in result if r]
+        relationship = relationship.lower()
+        item = {k: v for k, v in (("type", id_type), ("value", value), ("url", url),
+                                  ("relationship", relationship)) if v}
+        if item:
+            result.append(item)
     if len(result) < 2:
         return result
     # The order of the stored hashes: changing this key would change every ledger hash (a PUT of

@@ -26,11 +26,12 @@ import calendar
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from json.encoder import encode_basestring
 
 from django.conf import settings
 from lxml import etree
 
-from orcid_client.canonical import content_hash
+from orcid_client.canonical import canonical_external_ids, canonical_json_hash
 from orcid_client.identifiers import ORCID_IDENTIFIER_TYPES, external_id_relationship, external_id_url
 from orcid_client.text import clean_text, cut_text
 
@@ -393,7 +394,101 @@ def work_content_hash(work: Work) -> str:
     """A stable SHA-256 of what ORCID would show of `work` (orcid_client.canonical): changes
     when the visible content changes, not with whitespace, a DOI's form or the serialiser's
     layout; notes and database-only fields (approval, timestamps) do not count."""
-    return content_hash(work_to_json(work))
+    return payload_content_hash(work_payload(work))
+
+
+# --------------------------------------------------------------------------------------------
+# The canonical content, straight from the payload
+# --------------------------------------------------------------------------------------------
+def payload_content_hash(p: WorkPayload) -> str:
+    """`content_hash(payload_to_json(p))`, the ledger's hash of a work, without building the JSON,
+    walking it and encoding the result (most of a bulk call's CPU, issue 17 item 5)."""
+    return canonical_json_hash(payload_canonical_json(p))
+
+
+def payload_canonical_json(p: WorkPayload) -> str:
+    """`canonical_json(payload_to_json(p))` (orcid_client.canonical), written field by field.
+
+    The same rules, for what this payload can hold: each text through `clean_text` as the walk's
+    leaves are (cleaning is not idempotent: a removed control character can let NFC compose),
+    vocabularies (types, citation type, sequence, role) lower-case, empty values and emptied
+    objects left out, the date `YYYY[-MM[-DD]]`, the external ids by `canonical_external_ids`,
+    a contributor's iD its upper-case path; keys in sorted order, compact, as `json.dumps(...,
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False)` writes them. Any change to
+    `payload_to_json` must be made here too: tests/works/test_payload_canonical.py compares the
+    two on random works."""
+    citation = _object(
+        ("citation-type", _string(clean_text(p.citation_type).lower())),
+        ("citation-value", _string(clean_text(p.citation_value))),
+    ) if p.citation_value else ""
+    contributors = _array(map(_contributor_canonical_json, p.contributors))
+    external_ids = canonical_external_ids(
+        (clean_text(e.type), clean_text(e.value), clean_text(e.url), clean_text(e.relationship))
+        for e in p.external_ids
+    )
+    return _object(
+        ("citation", citation),
+        ("contributors", f'{{"contributor":{contributors}}}' if contributors else ""),
+        ("external-ids", _array(map(_external_id_json, external_ids))),
+        ("journal-title", _string(clean_text(p.journal_title))),
+        ("publication-date", _string(_canonical_date(p))),
+        ("short-description", _string(clean_text(p.short_description))),
+        ("title", _object(("subtitle", _string(clean_text(p.subtitle))), ("title", _string(clean_text(p.title))))),
+        ("type", _string(clean_text(p.type).lower())),
+        ("url", _string(clean_text(p.url))),
+    ) or "{}"
+
+
+def _string(text: str) -> str:
+    # A text as JSON, as json.dumps(..., ensure_ascii=False) writes it (the same C function);
+    # "" for an empty one, which the containers leave out.
+    return encode_basestring(text) if text else ""
+
+
+def _object(*members: tuple[str, str]) -> str:
+    # Members given in sorted key order, each value already JSON; empty ones ("") left out, and
+    # the object too when nothing is left.
+    inner = ",".join([f'"{key}":{value}' for key, value in members if value])
+    return f"{{{inner}}}" if inner else ""
+
+
+def _array(items) -> str:
+    inner = ",".join([item for item in items if item])
+    return f"[{inner}]" if inner else ""
+
+
+def _external_id_json(item: dict) -> str:
+    # canonical_external_ids' dicts hold non-empty texts only; their keys, sorted.
+    return _object(*((key, encode_basestring(item[key])) for key in ("relationship", "type", "url", "value")
+                     if key in item))
+
+
+def _canonical_date(p: WorkPayload) -> str:
+    # As payload_to_json writes it (a day only with a month), then as canonical's _date reads it:
+    # the parts up to the first absent one or one not all digits.
+    parts = []
+    for number, width in ((p.year, 4), (p.month, 2), (p.day, 2)):
+        if not number:
+            break
+        text = f"{number:0{width}d}"
+        if not text.isdigit():
+            break
+        parts.append(text)
+    return "-".join(parts)
+
+
+def _contributor_canonical_json(c: Contributor) -> str:
+    orcid = ""
+    if c.orcid:
+        orcid = clean_text(c.orcid) or clean_text(f"https://{_orcid_host()}/{c.orcid}").rstrip("/").rsplit("/", 1)[-1]
+    return _object(
+        ("contributor-attributes", _object(
+            ("contributor-role", _string(clean_text(c.role).lower())),
+            ("contributor-sequence", _string(clean_text(c.sequence).lower())),
+        )),
+        ("contributor-orcid", _string(orcid.upper())),
+        ("credit-name", _string(clean_text(c.name))),
+    )
 
 
 @lru_cache(maxsize=1)

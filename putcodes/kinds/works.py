@@ -53,11 +53,11 @@ def _work_fingerprint_version() -> str:
 
 
 def _work_body_hash(work):
-    from orcid_client.canonical import content_hash
-    from works.orcid_serialization import work_to_json
+    from works.orcid_serialization import payload_content_hash, payload_to_json, work_payload
 
-    body = work_to_json(work)
-    return body, content_hash(body)  # what work_content_hash hashes
+    # One payload for both; its hash is content_hash(body), taken without walking the body.
+    payload = work_payload(work)
+    return payload_to_json(payload), payload_content_hash(payload)  # what work_content_hash hashes
 
 
 def work_self_ids(work) -> set[tuple[str, str]]:

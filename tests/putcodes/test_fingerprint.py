@@ -18,15 +18,15 @@ State = OrcidItem.State
 
 @pytest.fixture
 def serialised(monkeypatch):
-    """The works serialised (for their content hash and body: once each)."""
+    """The works serialised (for their content hash and body: once each, from one payload)."""
     calls = []
-    original = serialization.work_to_json
+    original = serialization.work_payload
 
     def counting(work):
         calls.append(work.pk)
         return original(work)
 
-    monkeypatch.setattr(serialization, "work_to_json", counting)
+    monkeypatch.setattr(serialization, "work_payload", counting)
     return calls
 
 
