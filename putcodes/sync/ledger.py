@@ -293,21 +293,23 @@ def _row_values(fields: list, items: list[OrcidItem], conn, *, insert: bool = Fa
         _auto_now(fields, items)
     prepared: dict = {}
     values = [item.__dict__ for item in items]
-    columns = []
-    for f in fields:
-        attname, plain = f.attname, _plain_type(f)
-        try:
-            column = [row[attname] for row in values]
-        except KeyError:  # deferred on some row: read through the attribute
-            column = [getattr(item, attname) for item in items]
-        if not all(kind is _NONE_TYPE or (plain is not None and issubclass(kind, plain)) for kind in set(map(type, column))):
-            column = [value if value is None or (plain is not None and isinstance(value, plain))
-                      else _prepared(f, value, conn, prepared) for value in column]
-        columns.append(column)
-    return [list(row) for row in zip(*columns)]
+    return [list(row) for row in zip(*(_column(f, items, values, conn, prepared) for f in fields))]
 
 
 _NONE_TYPE = type(None)
+
+
+def _column(field, items: list[OrcidItem], values: list[dict], conn, prepared: dict) -> list:
+    """One field's database values for every item (see `_row_values`)."""
+    attname, plain = field.attname, _plain_type(field)
+    try:
+        column = [row[attname] for row in values]
+    except KeyError:  # deferred on some row: read through the attribute
+        column = [getattr(item, attname) for item in items]
+    if all(kind is _NONE_TYPE or (plain is not None and issubclass(kind, plain)) for kind in set(map(type, column))):
+        return column
+    return [value if value is None or (plain is not None and isinstance(value, plain))
+            else _prepared(field, value, conn, prepared) for value in column]
 
 
 def _prepared(field, value, conn, cache: dict):
