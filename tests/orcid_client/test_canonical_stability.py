@@ -61,6 +61,7 @@ def _clean_slowly(value: str, single_line: bool) -> str:
 
 
 @settings(max_examples=500)
-@given(st.one_of(st.text(), st.text(alphabet=st.characters(max_codepoint=127))), st.booleans())
+@given(st.one_of(st.text(), st.text(alphabet=st.characters(max_codepoint=127)),
+                 st.text(alphabet=" \t\n\r\x0b\x0c\x1cab{}=@,")), st.booleans())  # a BibTeX citation's
 def test_cleaning_already_clean_text_quickly_gives_what_the_full_cleaning_gives(value, single_line):
     assert clean_text(value, single_line=single_line) == _clean_slowly(value, single_line)
