@@ -23,6 +23,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from orcid_simulator.xml_json import Compiler
+
 XS = "http://www.w3.org/2001/XMLSchema"
 NS = {
     "common": "http://www.orcid.org/ns/common",
@@ -161,6 +163,7 @@ class SchemaModel:
         self._resolved_types: dict[tuple[str, str], ComplexType] = {}
         self._resolved_elements: dict[tuple[str, str], ElementDecl] = {}
         self._resolve_lock = threading.RLock()
+        self._json_converters = Compiler(self)
         for path in sorted(self.schema_dir.glob("*_3.0/*.xsd")):
             doc = etree.parse(str(path))
             root = doc.getroot()
@@ -378,13 +381,14 @@ class SchemaModel:
     # ---- XML -> JSON -------------------------------------------------------------------
     def xml_to_json(self, element: etree._Element, decl: ElementDecl) -> object:
         """ORCID's JSON for an element (absent optional fields as null, absent lists as [])."""
-        return self._to_json(element, decl, parent=None)
+        return self._json_converters.converter(decl, None)(element)
 
     def element_json(self, element: etree._Element, decl: ElementDecl, parent: str | None) -> object:
         """xml_to_json for an element inside `parent` (the name of the element holding it)."""
-        return self._to_json(element, decl, parent)
+        return self._json_converters.converter(decl, parent)(element)
 
     def _to_json(self, element: etree._Element, decl: ElementDecl, parent: str | None) -> object:
+        """xml_to_json element by element (orcid_simulator.xml_json compiles the same per type)."""
         ctype = decl.ctype
         if decl.simple:
             text = element.text
