@@ -228,6 +228,10 @@ _BIBTEX_TYPES = {
 }
 
 
+# BibTeX's month macros: English whatever the process's locale (calendar.month_abbr follows
+# LC_TIME, and asked strftime each time).
+_BIBTEX_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
 _DOI_LINK = re.compile(r"^(?:https?://(?:dx\.|www\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 
 
@@ -251,7 +255,7 @@ def _bibtex(work, title, subtitle, journal_title, year, month, external_ids, con
     if year:
         fields.append(("year", str(year)))
     if month:
-        fields.append(("month", calendar.month_abbr[month].lower()))
+        fields.append(("month", _BIBTEX_MONTHS[month - 1]))
     for ext in external_ids:
         if ext.type == "doi":
             # The DOI itself, however the unit gave it (a resolver link is the same DOI).
