@@ -158,6 +158,9 @@ def test_a_bibtex_citation_is_written_when_the_unit_gives_none():
     assert body["citation"]["citation-type"] == "bibtex"
     assert body["citation"]["citation-value"].startswith("@article{")
     assert "doi = {10.5555/ada.1}" in body["citation"]["citation-value"]
+    assert "month = {mar}" in body["citation"]["citation-value"]  # BibTeX's macro, in any locale
+    december = work_to_json(make_work(publication_month=12))["citation"]["citation-value"]
+    assert "month = {dec}" in december
 
 
 def test_partial_dates_and_impossible_dates():
