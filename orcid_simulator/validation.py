@@ -111,7 +111,8 @@ def check_fuzzy_date(date: etree._Element | None) -> None:
     """ActivityValidator.validateFuzzyDate: the date must exist (yyyy, yyyy-MM, yyyy-MM-dd)."""
     if date is None:
         return
-    year, month, day = (_text(date, f"common:{part}") for part in ("year", "month", "day"))
+    fields = _children(date)
+    year, month, day = (_text_of(_first(fields, tag)) for tag in _DATE_PARTS)
     if day is not None:
         date_string = f"{year}-{month}-{day}"
     elif month is not None:
@@ -131,6 +132,9 @@ def check_fuzzy_date(date: etree._Element | None) -> None:
         raise ApiError(9049, params={"dateString": str(date_string)})
 
 
+_DATE_PARTS = tuple(f"{{{C}}}{part}" for part in ("year", "month", "day"))
+
+
 def _date_key(date: etree._Element) -> tuple[int, int, int]:
     parts = [_text(date, f"common:{p}") for p in ("year", "month", "day")]
     return tuple(int(p) if p and p.strip().isdigit() else 0 for p in parts)  # type: ignore[return-value]
@@ -139,15 +143,19 @@ def _date_key(date: etree._Element) -> tuple[int, int, int]:
 def check_external_ids(ids: list[etree._Element], *, require_self: bool) -> None:
     """ExternalIDValidator.validateWork / validateFunding: known types, a value, a relationship,
     and for works at least one `self` identifier."""
+    _check_id_texts([(_text(ext, "common:external-id-type"), _text(ext, "common:external-id-value"),
+                      _text(ext, "common:external-id-relationship")) for ext in ids], require_self=require_self)
+
+
+def _check_id_texts(ids: list[tuple[str | None, str | None, str | None]], *, require_self: bool) -> None:
+    """check_external_ids for each id's type, value and relationship (None: no such element)."""
     errors: list[str] = []
     has_self = False
-    for ext in ids:
-        id_type = _text(ext, "common:external-id-type")
+    for id_type, value, relationship in ids:
         if id_type is None or id_type not in IDENTIFIER_TYPES:
             errors.append(str(id_type))
-        if _blank(_text(ext, "common:external-id-value")):
+        if _blank(value):
             errors.append("value")
-        relationship = _text(ext, "common:external-id-relationship")
         if relationship is None:
             errors.append("relationship")
         elif relationship not in RELATIONSHIPS:
@@ -161,64 +169,123 @@ def check_external_ids(ids: list[etree._Element], *, require_self: bool) -> None
         raise ApiError(9023, detail="Invalid external-id " + "".join(" " + e for e in errors))
 
 
+# check_work reads each element's children once (a dict by tag) instead of a path per value.
+_W_TITLE, _W_TYPE, _W_CITATION, _W_CITATION_TYPE, _W_CITATION_VALUE = (
+    f"{{{NS['work']}}}{n}" for n in ("title", "type", "citation", "citation-type", "citation-value"))
+_W_CONTRIBUTORS, _W_CONTRIBUTOR, _W_CREDIT_NAME, _W_ATTRIBUTES, _W_ROLE = (
+    f"{{{NS['work']}}}{n}" for n in ("contributors", "contributor", "credit-name", "contributor-attributes",
+                                     "contributor-role"))
+_C_TITLE, _C_TRANSLATED_TITLE, _C_COUNTRY, _C_LANGUAGE_CODE, _C_PUBLICATION_DATE = (
+    f"{{{C}}}{n}" for n in ("title", "translated-title", "country", "language-code", "publication-date"))
+_C_EXTERNAL_IDS, _C_EXTERNAL_ID, _C_ID_TYPE, _C_ID_VALUE, _C_ID_RELATIONSHIP = (
+    f"{{{C}}}{n}" for n in ("external-ids", "external-id", "external-id-type", "external-id-value",
+                            "external-id-relationship"))
+_C_CONTRIBUTOR_ORCID, _C_URI, _C_PATH = (f"{{{C}}}{n}" for n in ("contributor-orcid", "uri", "path"))
+_NONE: tuple = ()
+
+
+def _children(element: etree._Element) -> dict:
+    """The element's children by tag, each tag's in document order."""
+    by_tag: dict = {}
+    for child in element:
+        found = by_tag.get(child.tag)
+        if found is None:
+            by_tag[child.tag] = [child]
+        else:
+            found.append(child)
+    return by_tag
+
+
+def _first_in(parents, tag: str) -> etree._Element | None:
+    """paths.find(element, "a/b") for the `a` children `parents`: the first `b` of the first `a` that has one."""
+    for parent in parents or _NONE:
+        for child in parent.iterchildren(tag):
+            return child
+    return None
+
+
+def _text_of(found: etree._Element | None) -> str | None:
+    """_text's answer for the element it found (None: not there; "" for no text)."""
+    if found is None:
+        return None
+    text = found.text
+    return text if text is not None else ""
+
+
 def check_work(work: etree._Element, *, create: bool, original_visibility: str | None) -> None:
     """ActivityValidator.validateWork for an API request, in ORCID's order."""
-    title = _text(work, "work:title/common:title")
+    top = _children(work)
+    titles = top.get(_W_TITLE)
+    title = _text_of(_first_in(titles, _C_TITLE))
     if _blank(title):
         raise ApiError(9022)
     if len(title) > TITLE_MAX:
         raise ApiError(9001, detail=f"title is longer than {TITLE_MAX} characters")
-    country = _text(work, "common:country")
+    country = _text_of(_first(top, _C_COUNTRY))
     if country is not None and country not in COUNTRIES:
         raise _type_error("country", ", ".join(sorted(COUNTRIES)))
-    translated = paths.find(work, "work:title/common:translated-title")
+    translated = _first_in(titles, _C_TRANSLATED_TITLE)
     if translated is not None:
         language = translated.get("language-code")
         if _blank(translated.text) and not _blank(language):
             raise ApiError(9020, detail="Please specify a translated title or remove the language code")
         if not _blank(translated.text) and (_blank(language) or language not in LANGUAGE_CODES):
             raise _type_error("translated title -> language code", ", ".join(sorted(LANGUAGE_CODES)))
-    work_type = _text(work, "work:type")
+    work_type = _text_of(_first(top, _W_TYPE))
     if work_type not in ACCEPTED_WORK_TYPES:
         raise _type_error("work type", ", ".join(WORK_TYPES))
-    language = _text(work, "common:language-code")
+    language = _text_of(_first(top, _C_LANGUAGE_CODE))
     if not _blank(language) and language not in LANGUAGE_CODES:
         raise _type_error("language code", ", ".join(sorted(LANGUAGE_CODES)))
-    check_fuzzy_date(paths.find(work, "common:publication-date"))
-    citation = paths.find(work, "work:citation")
+    check_fuzzy_date(_first(top, _C_PUBLICATION_DATE))
+    citation = _first(top, _W_CITATION)
     if citation is not None:
-        if _text(citation, "work:citation-type") not in CITATION_TYPES:
+        if _text_of(_first_in((citation,), _W_CITATION_TYPE)) not in CITATION_TYPES:
             raise _type_error("citation type", ", ".join(CITATION_TYPES))
-        if _blank(_text(citation, "work:citation-value")):
+        if _blank(_text_of(_first_in((citation,), _W_CITATION_VALUE))):
             raise ApiError(9020, detail="Please specify a citation or remove the parent tag")
-    ids = paths.findall(work, "common:external-ids/common:external-id")
+    ids = []
+    for holder in top.get(_C_EXTERNAL_IDS, _NONE):
+        for ext in holder.iterchildren(_C_EXTERNAL_ID):
+            fields = _children(ext)
+            ids.append((_text_of(_first(fields, _C_ID_TYPE)), _text_of(_first(fields, _C_ID_VALUE)),
+                        _text_of(_first(fields, _C_ID_RELATIONSHIP))))
     if not ids:
         raise ApiError(9023)
-    for ext in ids:
-        relationship = _text(ext, "common:external-id-relationship")
-        id_type = _text(ext, "common:external-id-type")
+    for id_type, _, relationship in ids:
         if relationship == "funded-by" and id_type not in FUNDED_BY_TYPES:
             raise ApiError(9020, detail=f"External ID {id_type} not supported for relationship funded_by")
-    for contributor in paths.findall(work, "work:contributors/work:contributor"):
-        uri = _text(contributor, "common:contributor-orcid/common:uri")
-        if not _blank(uri) and not _ORCID_URI.match(uri.strip()):
-            raise ApiError(9020, detail="Invalid contributor URI")
-        path = _text(contributor, "common:contributor-orcid/common:path")
-        if not _blank(path) and not _ORCID_PATH.match(path.strip()):
-            raise ApiError(9020, detail="Invalid contributor ORCID")
-        credit = paths.find(contributor, "work:credit-name")
-        if credit is not None and _blank(credit.text):
-            raise ApiError(9020, detail="Please specify a contributor credit name or remove the empty tag")
-        role = _text(contributor, "work:contributor-attributes/work:contributor-role")
-        if role is not None and not contributor_role_known(role):
-            # WorkContributorsConverter: InvalidContributorRoleException (9058), listing Java's List.toString().
-            valid = "[" + ", ".join(list(LEGACY_WORK_ROLES) + list(CREDIT_ROLES)) + "]"
-            raise ApiError(9058, params={"role": role, "validRoles": valid})
+    for holder in top.get(_W_CONTRIBUTORS, _NONE):
+        for contributor in holder.iterchildren(_W_CONTRIBUTOR):
+            _check_contributor(_children(contributor))
     if work.get("put-code") is not None and create:
         raise ApiError(9024)
     if not create:
         check_visibility_unchanged(work, original_visibility)
-    check_external_ids(ids, require_self=True)
+    _check_id_texts(ids, require_self=True)
+
+
+def _first(by_tag: dict, tag: str) -> etree._Element | None:
+    found = by_tag.get(tag)
+    return found[0] if found else None
+
+
+def _check_contributor(fields: dict) -> None:
+    orcids = fields.get(_C_CONTRIBUTOR_ORCID)
+    uri = _text_of(_first_in(orcids, _C_URI))
+    if not _blank(uri) and not _ORCID_URI.match(uri.strip()):
+        raise ApiError(9020, detail="Invalid contributor URI")
+    path = _text_of(_first_in(orcids, _C_PATH))
+    if not _blank(path) and not _ORCID_PATH.match(path.strip()):
+        raise ApiError(9020, detail="Invalid contributor ORCID")
+    credit = _first(fields, _W_CREDIT_NAME)
+    if credit is not None and _blank(credit.text):
+        raise ApiError(9020, detail="Please specify a contributor credit name or remove the empty tag")
+    role = _text_of(_first_in(fields.get(_W_ATTRIBUTES), _W_ROLE))
+    if role is not None and not contributor_role_known(role):
+        # WorkContributorsConverter: InvalidContributorRoleException (9058), listing Java's List.toString().
+        valid = "[" + ", ".join(list(LEGACY_WORK_ROLES) + list(CREDIT_ROLES)) + "]"
+        raise ApiError(9058, params={"role": role, "validRoles": valid})
 
 
 def check_visibility_unchanged(element: etree._Element, original_visibility: str | None) -> None:
