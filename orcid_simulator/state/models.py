@@ -13,8 +13,8 @@ from typing import Any
 from lxml import etree
 from stdnum.iso7064 import mod_11_2
 
-from orcid_simulator import paths
 from orcid_simulator.identifiers import normalise
+from orcid_simulator.schema import NS
 
 VISIBILITIES = ("public", "limited", "private")
 # "unclaimed" (409 9036) is beyond CONTRACT §6: a record created for the researcher and not yet
@@ -150,15 +150,24 @@ class Record:
         return f"{self.given_names} {self.family_name}".strip()
 
 
+_C = f"{{{NS['common']}}}"
+_EXTERNAL_IDS, _EXTERNAL_ID, _ID_TYPE, _ID_VALUE, _ID_RELATIONSHIP = (
+    _C + name for name in ("external-ids", "external-id", "external-id-type", "external-id-value",
+                           "external-id-relationship"))
+
+
+def _first_text(element: etree._Element, tag: str) -> str:
+    """paths.findtext(element, tag, ""): the first such child's text, "" for none."""
+    for child in element.iterchildren(tag):
+        return child.text or ""
+    return ""
+
+
 def external_ids(body: etree._Element) -> list[tuple[str, str, str]]:
-    out = []
-    for ext in paths.findall(body, "common:external-ids/common:external-id"):
-        out.append((
-            (paths.findtext(ext, "common:external-id-type", "") or "").strip(),
-            (paths.findtext(ext, "common:external-id-value", "") or "").strip(),
-            (paths.findtext(ext, "common:external-id-relationship", "") or "").strip(),
-        ))
-    return out
+    """(type, value, relationship) of each common:external-ids/common:external-id, stripped."""
+    return [(_first_text(ext, _ID_TYPE).strip(), _first_text(ext, _ID_VALUE).strip(),
+             _first_text(ext, _ID_RELATIONSHIP).strip())
+            for holder in body.iterchildren(_EXTERNAL_IDS) for ext in holder.iterchildren(_EXTERNAL_ID)]
 
 
 def self_external_ids(body: etree._Element) -> list[tuple[str, str, str | None]]:
@@ -207,14 +216,15 @@ class Faults:
 
 SERVER_ATTRIBUTES = ("put-code", "visibility", "path", "display-index")
 SERVER_ELEMENTS = ("created-date", "last-modified-date", "source")
+_SERVER_TAGS = tuple(_C + name for name in SERVER_ELEMENTS)
 
 
 def strip_server_fields(body: etree._Element) -> etree._Element:
     """The fields ORCID sets itself and ignores in a request."""
     for attribute in SERVER_ATTRIBUTES:
         body.attrib.pop(attribute, None)
-    for name in SERVER_ELEMENTS:
-        for child in paths.findall(body, f"common:{name}"):
+    for tag in _SERVER_TAGS:
+        for child in list(body.iterchildren(tag)):
             body.remove(child)
     return body
 
