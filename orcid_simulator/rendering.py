@@ -10,10 +10,11 @@ from lxml import etree
 
 from orcid_simulator import paths
 from orcid_simulator.errors import ApiError
-from orcid_simulator.identifiers import group_key, normalise
+from orcid_simulator.identifiers import group_key
 from orcid_simulator.schema import NS, NSMAP, SchemaModel, attribute_json, iso_now, schema_model
 from orcid_simulator.sections import SECTIONS, SUMMARY_ORDER, Section
 from orcid_simulator.state import Item, Record
+from orcid_simulator.xml_json import with_normalised_ids as _with_normalised_ids
 
 C = NS["common"]
 EMAIL_NS = "http://www.orcid.org/ns/email"
@@ -39,10 +40,6 @@ _HOST = f"{{{C}}}host"
 _SOURCE_NAME = f"{{{C}}}source-name"
 _CREATED = f"{{{C}}}created-date"
 _LAST_MODIFIED = f"{{{C}}}last-modified-date"
-_EXTERNAL_ID = f"{{{C}}}external-id"
-_EXTERNAL_ID_TYPE = f"{{{C}}}external-id-type"
-_EXTERNAL_ID_VALUE = f"{{{C}}}external-id-value"
-_EXTERNAL_ID_NORMALIZED = f"{{{C}}}external-id-normalized"
 
 
 def _sub(parent: etree._Element, tag: str, text: str) -> etree._Element:
@@ -58,29 +55,6 @@ def _source(parent: etree._Element, source_client_id: str, source_name: str) -> 
     _sub(client, _PATH, source_client_id)
     _sub(client, _HOST, ORCID_HOST)
     _sub(source, _SOURCE_NAME, source_name)
-
-
-def _with_normalised_ids(element: etree._Element) -> None:
-    """ORCID adds `external-id-normalized` (transient) to each external id it reads back."""
-    for ext in element.iter(_EXTERNAL_ID):
-        if next(ext.iterchildren(_EXTERNAL_ID_NORMALIZED), None) is not None:
-            continue
-        id_type = _child_text(ext, _EXTERNAL_ID_TYPE)
-        value_el = next(ext.iterchildren(_EXTERNAL_ID_VALUE), None)
-        value = (value_el.text or "") if value_el is not None else ""
-        normalised = normalise(id_type, value)
-        if not normalised:
-            continue
-        norm = etree.Element(_EXTERNAL_ID_NORMALIZED)
-        norm.text = normalised
-        norm.set("transient", "true")
-        value_el.addnext(norm)
-
-
-def _child_text(element: etree._Element, tag: str) -> str:
-    """findtext(tag) or "": the first such child's text, "" without one."""
-    child = next(element.iterchildren(tag), None)
-    return (child.text or "") if child is not None else ""
 
 
 def item_element(item: Item, *, summary: bool = False, parent: etree._Element | None = None) -> etree._Element:
@@ -262,9 +236,8 @@ def item_json(item: Item, *, parent: str | None = None, model: SchemaModel | Non
     value and reused."""
     model = model or schema_model()
     decl = model.element("bulk", "bulk").child(item.kind) if parent == "bulk" else model.element(item.kind, item.kind)
-    body = item.body.__copy__()
-    _with_normalised_ids(body)
-    out = model.element_json(body, decl, parent)
+    # The stored body as with_normalised_ids would have it (on a copy), without copying it.
+    out = model.element_json(item.body, decl, parent, normalised_ids=True)
     # item_element's own children: the dates and the source (the body has none: stripped when stored).
     out.update(_dates_json(item.kind, parent, iso_now(item.created), iso_now(item.modified)))
     out.update(_source_json(item.kind, parent, item.source_client_id, item.source_name))

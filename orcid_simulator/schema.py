@@ -164,6 +164,7 @@ class SchemaModel:
         self._resolved_elements: dict[tuple[str, str], ElementDecl] = {}
         self._resolve_lock = threading.RLock()
         self._json_converters = Compiler(self)
+        self._json_converters_normalised = Compiler(self, normalised_ids=True)
         for path in sorted(self.schema_dir.glob("*_3.0/*.xsd")):
             doc = etree.parse(str(path))
             root = doc.getroot()
@@ -383,9 +384,12 @@ class SchemaModel:
         """ORCID's JSON for an element (absent optional fields as null, absent lists as [])."""
         return self._json_converters.converter(decl, None)(element)
 
-    def element_json(self, element: etree._Element, decl: ElementDecl, parent: str | None) -> object:
-        """xml_to_json for an element inside `parent` (the name of the element holding it)."""
-        return self._json_converters.converter(decl, parent)(element)
+    def element_json(self, element: etree._Element, decl: ElementDecl, parent: str | None, *,
+                     normalised_ids: bool = False) -> object:
+        """xml_to_json for an element inside `parent` (the name of the element holding it);
+        `normalised_ids`: as if xml_json.with_normalised_ids had been applied to (a copy of) it."""
+        converters = self._json_converters_normalised if normalised_ids else self._json_converters
+        return converters.converter(decl, parent)(element)
 
     def _to_json(self, element: etree._Element, decl: ElementDecl, parent: str | None) -> object:
         """xml_to_json element by element (orcid_simulator.xml_json compiles the same per type)."""

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from orcid_simulator.identifiers import normalise
+
 if TYPE_CHECKING:
     from orcid_simulator.schema import ElementDecl, SchemaModel
 
@@ -25,6 +27,36 @@ Converter = Callable[[etree._Element], object]
 # How a child is read in its parent's loop: its text; {"value": its text}; or its own converter.
 _TEXT, _WRAPPED, _CALL = 0, 1, 2
 _LOCAL: dict[str, str] = {}
+_C = "{http://www.orcid.org/ns/common}"
+_EXTERNAL_ID, _EXTERNAL_ID_TYPE, _EXTERNAL_ID_VALUE, _EXTERNAL_ID_NORMALIZED = (
+    _C + name for name in ("external-id", "external-id-type", "external-id-value", "external-id-normalized"))
+
+
+def with_normalised_ids(element: etree._Element) -> None:
+    """ORCID adds `external-id-normalized` (transient) to each external id it reads back."""
+    for ext in element.iter(_EXTERNAL_ID):
+        if next(ext.iterchildren(_EXTERNAL_ID_NORMALIZED), None) is not None:
+            continue
+        id_type = _child_text(ext, _EXTERNAL_ID_TYPE)
+        value_el = next(ext.iterchildren(_EXTERNAL_ID_VALUE), None)
+        value = (value_el.text or "") if value_el is not None else ""
+        normalised = normalise(id_type, value)
+        if not normalised:
+            continue
+        value_el.addnext(_normalised_element(normalised))
+
+
+def _normalised_element(normalised: str) -> etree._Element:
+    norm = etree.Element(_EXTERNAL_ID_NORMALIZED)
+    norm.text = normalised
+    norm.set("transient", "true")
+    return norm
+
+
+def _child_text(element: etree._Element, tag: str) -> str:
+    """findtext(tag) or "": the first such child's text, "" without one."""
+    child = next(element.iterchildren(tag), None)
+    return (child.text or "") if child is not None else ""
 
 
 def _local(tag: str) -> str:
@@ -36,10 +68,13 @@ def _local(tag: str) -> str:
 
 
 class Compiler:
-    """The converters of one SchemaModel, made on first use and kept."""
+    """The converters of one SchemaModel, made on first use and kept. With `normalised_ids`, an
+    element converts as it would once with_normalised_ids had added ORCID's normalised value to
+    each of its external ids (on a copy), without the copy."""
 
-    def __init__(self, model: SchemaModel) -> None:
+    def __init__(self, model: SchemaModel, *, normalised_ids: bool = False) -> None:
         self.model = model
+        self.normalised_ids = normalised_ids
         self._converters: dict[tuple[ElementDecl, str | None], Converter] = {}
 
     def converter(self, decl: ElementDecl, parent: str | None) -> Converter:
@@ -58,8 +93,48 @@ class Compiler:
             return self._bulk(decl)
         if decl.name == "affiliation-group":
             model = self.model
+            if self.normalised_ids:
+                return lambda element: model._to_json(_normalised_copy(element), decl, parent)
             return lambda element: model._to_json(element, decl, parent)
-        return _complex(self, decl, schema.SERVER_FIELDS, schema._ALWAYS_SHOWN_ATTRIBUTES)
+        convert = _complex(self, decl, schema.SERVER_FIELDS, schema._ALWAYS_SHOWN_ATTRIBUTES)
+        if self.normalised_ids and decl.name == "external-id" and decl.child("external-id-normalized"):
+            return self._normalising(decl, parent, convert)
+        return convert
+
+    def _normalising(self, decl: ElementDecl, parent: str | None, convert: Converter) -> Converter:
+        """An external id's converter that adds what with_normalised_ids would add. A converter
+        reads children by local name, so when no child has the local name external-id-normalized
+        the key's value is the added element's, converted; otherwise a copy is normalised."""
+        norm_decl = decl.child("external-id-normalized")
+        norm_convert = self.converter(norm_decl, decl.name)
+        key, many = norm_decl.name, norm_decl.many
+        any_norm = "{*}" + key  # lxml: that local name in any namespace, or none
+        # The added element's JSON depends on its text only as its value: made without the element.
+        plain = not (norm_decl.datetime or norm_decl.integer)
+        shape = norm_convert(_normalised_element("x")) if plain else None
+        quick = shape == {"value": "x", "transient": True}
+
+        def normalising(element: etree._Element) -> object:
+            if element.tag != _EXTERNAL_ID:
+                return convert(element)
+            if next(element.iterchildren(any_norm), None) is not None:
+                if next(element.iterchildren(_EXTERNAL_ID_NORMALIZED), None) is not None:
+                    return convert(element)  # with_normalised_ids leaves it as it is
+                return convert(_normalised_copy(element))
+            value_el = next(element.iterchildren(_EXTERNAL_ID_VALUE), None)
+            value = (value_el.text or "") if value_el is not None else ""
+            normalised = normalise(_child_text(element, _EXTERNAL_ID_TYPE), value)
+            if not normalised:
+                return convert(element)
+            if value_el is None:
+                return convert(_normalised_copy(element))  # fails as with_normalised_ids fails
+            out = convert(element)
+            converted = {"value": normalised, "transient": True} if quick else \
+                norm_convert(_normalised_element(normalised))
+            out[key] = [converted] if many else converted
+            return out
+
+        return normalising
 
     def _bulk(self, decl: ElementDecl) -> Converter:
         """{"bulk": [{"work": {...}}, {"error": {...}}, ...]}, in the document's order."""
@@ -87,6 +162,12 @@ class Compiler:
                 wrapped = decl.wrapped and not (decl.name == "country" and parent == "address")
                 return (_WRAPPED if wrapped else _TEXT), None
         return _CALL, self.converter(decl, parent)
+
+
+def _normalised_copy(element: etree._Element) -> etree._Element:
+    copy = element.__copy__()
+    with_normalised_ids(copy)
+    return copy
 
 
 def _simple(decl: ElementDecl, parent: str | None) -> Converter:

@@ -9,7 +9,7 @@ import json
 import pytest
 from lxml import etree
 
-from orcid_simulator import rendering
+from orcid_simulator import rendering, xml_json
 from orcid_simulator.errors import ApiError
 from orcid_simulator.schema import NS, schema_model
 from orcid_simulator.state import Simulator
@@ -115,3 +115,70 @@ def test_unusual_values_convert_as_the_walk_does():
         if node.text and node.text.strip().isdigit():
             node.text = f" -{node.text.strip()} "
     _same(error)
+
+
+def _outcome_of(convert):
+    try:
+        return json.dumps(convert())
+    except Exception as error:  # noqa: BLE001 - both ways must fail alike
+        return type(error).__name__
+
+
+def _same_with_normalised_ids(element: etree._Element, decl, parent: str | None) -> None:
+    """element_json(normalised_ids=True) is with_normalised_ids on a copy, then element_json."""
+    model = schema_model()
+
+    def on_a_copy():
+        copied = element.__copy__()
+        xml_json.with_normalised_ids(copied)
+        return model.element_json(copied, decl, parent)
+
+    before = etree.tostring(element)
+    assert _outcome_of(lambda: model.element_json(element, decl, parent, normalised_ids=True)) == \
+        _outcome_of(on_a_copy)
+    assert etree.tostring(element) == before  # the element itself is left as it is
+
+
+def test_normalised_ids_convert_as_on_a_normalised_copy():
+    from .test_check_work import _variants, _works
+
+    model = schema_model()
+    bulk_work = model.element("bulk", "bulk").child("work")
+    for work in _works():
+        for variant in _variants(work):
+            _same_with_normalised_ids(variant, bulk_work, "bulk")
+        _same_with_normalised_ids(work, model.element("work", "work"), None)
+    for name in ("write_samples/employment-3.0.xml", "more/write-employment-3.0-fundref.xml",
+                 "read_samples/works-3.0.xml", "read_samples/activities-3.0.xml", "read_samples/bulk-work-err.xml"):
+        element = etree.fromstring((SAMPLES / name).read_bytes())
+        _same_with_normalised_ids(element, _decl(element), None)
+
+
+def test_normalised_ids_in_unusual_external_ids_convert_as_on_a_normalised_copy():
+    c = NS["common"]
+    model = schema_model()
+    work = etree.fromstring((SAMPLES / "write_samples/work-full-3.0.xml").read_bytes())
+    ext = work.find(f".//{{{c}}}external-id")
+    cases = []
+    for change in ("normalised already", "foreign normalised", "no value", "no type", "foreign id", "empty value"):
+        changed = copy.deepcopy(work)
+        ext = changed.find(f".//{{{c}}}external-id")
+        value = ext.find(f"{{{c}}}external-id-value")
+        if change == "normalised already":
+            value.addnext(etree.Element(f"{{{c}}}external-id-normalized"))
+        elif change == "foreign normalised":
+            ext.insert(0, etree.Element("{http://example.org/x}external-id-normalized"))
+        elif change == "no value":
+            ext.remove(value)
+        elif change == "no type":
+            ext.remove(ext.find(f"{{{c}}}external-id-type"))
+        elif change == "foreign id":
+            ext.tag = "{http://example.org/x}external-id"
+        else:
+            value.text = None
+        cases.append(changed)
+    for changed in cases:
+        _same_with_normalised_ids(changed, model.element("work", "work"), None)
+        for ext in changed.iter(f"{{{c}}}external-id", "{http://example.org/x}external-id"):
+            _same_with_normalised_ids(ext, model.element("work", "work").child("external-ids").child("external-id"),
+                                      "external-ids")
