@@ -182,15 +182,18 @@ class SchemaModel:
 
     # ---- validation -------------------------------------------------------------------
     def validator(self, root: str) -> etree.XMLSchema:
-        with self._validator_lock:
-            if root not in self._validators:
-                path = self.schema_dir / self.ROOT_FILES[root]
-                self._validators[root] = etree.XMLSchema(etree.parse(str(path)))
-            return self._validators[root]
+        schema = self._validators.get(root)  # compiled once, then only read: no lock needed
+        if schema is None:
+            with self._validator_lock:
+                if root not in self._validators:
+                    path = self.schema_dir / self.ROOT_FILES[root]
+                    self._validators[root] = etree.XMLSchema(etree.parse(str(path)))
+                schema = self._validators[root]
+        return schema
 
     def validate(self, element: etree._Element, root: str) -> None:
         """Raise SchemaError unless `element` is valid against the XSD of `root`."""
-        schema = self.validator(root)
+        schema = self._validators.get(root) or self.validator(root)
         # libxml2's validators are not safe to share between threads.
         with self._validator_lock:
             ok = schema.validate(element)

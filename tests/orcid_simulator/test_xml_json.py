@@ -182,3 +182,18 @@ def test_normalised_ids_in_unusual_external_ids_convert_as_on_a_normalised_copy(
         for ext in changed.iter(f"{{{c}}}external-id", "{http://example.org/x}external-id"):
             _same_with_normalised_ids(ext, model.element("work", "work").child("external-ids").child("external-id"),
                                       "external-ids")
+
+
+def test_every_variant_of_the_work_samples_converts_as_the_walk_does():
+    """Elements removed, emptied, given other values, or repeated (the first one counts)."""
+    from .test_check_work import _variants, _works
+
+    model = schema_model()
+    for work in _works():
+        for variant in _variants(work):
+            _same(variant)
+            _same(variant, model.element("bulk", "bulk").child("work"), "bulk")
+            for ext in variant.iter(f"{{{NS['common']}}}external-id"):
+                ext.insert(0, etree.Element(f"{{{NS['common']}}}created-date"))  # a sparse type's server field
+                _same(ext, model.element("work", "work").child("external-ids").child("external-id"),
+                      "external-ids")
