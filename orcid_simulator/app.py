@@ -287,11 +287,13 @@ class SimulatorApp(ActivityRoutes, NotificationRoutes, OAuthRoutes, ResearcherRo
             raise ApiError(9001, detail=f"unexpected element {element.tag} (expected {expected})")
         return element, fmt
 
-    def _check(self, kind: str, element: etree._Element, fmt: str, *, create: bool, original: str | None) -> None:
+    def _check(self, kind: str, element: etree._Element, fmt: str, *, create: bool, original: str | None,
+               schema_valid: bool = False) -> None:
         """Validate as ORCID does. XML is unmarshalled against the XSD first (OrcidValidation-
         JaxbContextResolver), so a structural fault is 9001 before any rule runs; JSON is read by
         Jackson without the XSD, so ActivityValidator's rules answer first (a JSON work without
-        a title is 9022, without a type 9037) and the XSD then catches what Jackson would."""
+        a title is 9022, without a type 9037) and the XSD then catches what Jackson would.
+        `schema_valid` (JSON): the element is known to pass the XSD (its whole bulk did)."""
         if fmt == "xml":
             # libxml2 does not collapse whitespace in xs:dateTime extensions as Xerces (ORCID)
             # does (schemas/orcid-model/SOURCE.md): a pretty-printed date read back from ORCID
@@ -308,7 +310,8 @@ class SimulatorApp(ActivityRoutes, NotificationRoutes, OAuthRoutes, ResearcherRo
                 raise
             except Exception as exc:  # a shape the rules cannot read: the XSD says why
                 logger.debug("rule check failed on malformed JSON: %r", exc)
-            self._schema_check(element, kind, fmt)
+            if not schema_valid:
+                self._schema_check(element, kind, fmt)
 
     def _schema_check(self, element: etree._Element, kind: str, fmt: str = "xml") -> None:
         """XML failing the XSD is JAXB's unmarshalling error (9001); JSON failing it is

@@ -201,6 +201,12 @@ class SchemaModel:
         if not ok:
             raise SchemaError("; ".join(errors[:3]))
 
+    def is_valid(self, element: etree._Element, root: str) -> bool:
+        """validate() without the reasons."""
+        schema = self._validators.get(root) or self.validator(root)
+        with self._validator_lock:
+            return schema.validate(element)
+
     # ---- the element tree --------------------------------------------------------------
     def element(self, prefix: str, name: str) -> ElementDecl:
         """The top-level element `prefix:name` (e.g. "work", "work")."""

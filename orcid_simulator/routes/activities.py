@@ -125,12 +125,16 @@ class ActivityRoutes:
         if len(works) > BULK_LIMIT:
             raise ApiError(9006, detail=BULK_LIMIT_DETAIL.format(BULK_LIMIT))
         elements: list[etree._Element | ApiError] = []
+        # A JSON bulk the bulk XSD passes as a whole has every work:work in it passing the work
+        # XSD (bulk-3.0.xsd refers to work-3.0.xsd's work:work; no wildcards, ids or keys): one
+        # validation instead of one per work. Otherwise each work is validated on its own.
+        schema_valid = fmt == "json" and self.schema.is_valid(bulk, "bulk")
         for work in works:
             # ORCID validates each work of a bulk on its own and answers an error in its place.
             try:
                 if work.tag != f"{{{NS['work']}}}work":
                     raise ApiError(9001, detail=f"unexpected element {work.tag}")
-                self._check("work", work, fmt, create=True, original=None)
+                self._check("work", work, fmt, create=True, original=None, schema_valid=schema_valid)
                 elements.append(work)
             except ApiError as error:
                 elements.append(error)
