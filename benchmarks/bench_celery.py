@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(ROOT)]
 
-from bench_sync import _control, _free_port, _load, _wait_for  # noqa: E402
+from bench_sync import _control, _free_port, _load, _wait_for, production_env  # noqa: E402
 
 
 def _peak_mb(pid: int) -> float:
@@ -67,7 +67,7 @@ def main() -> None:
         "DATABASE_URL": args.database, "CELERY_BROKER_URL": redis_url, "REDIS_URL": redis_url,
         "ORCID_BASE_URL": sim_url, "ORCID_API_URL": sim_url, "ORCID_REQUESTS_PER_SECOND": str(args.rate),
         "ORCID_BURST": str(args.burst), "ORCID_WEBHOOKS_ENABLED": "false", "LOG_LEVEL": "WARNING",
-        "PORTAL_VAR_DIR": str(workdir / "var"),
+        "PORTAL_VAR_DIR": str(workdir / "var"), **production_env(),  # DEBUG off, as deployed
     }
     os.environ.update(env)
     processes = []

@@ -60,6 +60,11 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-nochange-"))
     database = args.database or f"sqlite:///{workdir / 'db.sqlite3'}"
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_sync import production_env
+
+    for name, value in production_env().items():  # DEBUG off, as deployed; the timed process
+        os.environ.setdefault(name, value)          # inherits these (the same token key)
     os.environ.update({
         "PORTAL_ENV_FILE": "/nonexistent",
         "DATABASE_URL": database,

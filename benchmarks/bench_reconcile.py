@@ -32,7 +32,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_sync import DATABASE_HELP, _control, _database_reset, _database_url, _free_port, _wait_for  # noqa: E402
+from bench_sync import (  # noqa: E402
+    DATABASE_HELP, _control, _database_reset, _database_url, _free_port, _wait_for, production_env,
+)
 from bench_sync_affiliations import SECTIONS  # noqa: E402
 
 
@@ -57,7 +59,7 @@ def main() -> None:
         **os.environ, "PORTAL_ENV_FILE": "/nonexistent", "DATABASE_URL": database,
         "ORCID_BASE_URL": sim_url, "ORCID_API_URL": sim_url, "ORCID_REQUESTS_PER_SECOND": str(args.rate),
         "ORCID_BURST": str(args.burst), "ORCID_WEBHOOKS_ENABLED": "false", "PORTAL_VAR_DIR": str(workdir / "var"),
-        "LOG_LEVEL": "WARNING", "CELERY_BROKER_URL": "", "REDIS_URL": "",
+        "LOG_LEVEL": "WARNING", "CELERY_BROKER_URL": "", "REDIS_URL": "", **production_env(),  # DEBUG off
     }
     os.environ.update(env)
     with open(workdir / "simulator.log", "w") as sim_log:

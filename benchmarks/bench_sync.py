@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/bench_sync.py --works 100 --researchers 200 \
         --database postgres://orcid_portal:orcid_portal@127.0.0.1:5432/bench_sync_me
 
-Starts the simulator as a subprocess (`manage.py orcid_simulator`) with 100-200 ms latency per
+Runs with production settings (DEBUG off: `production_env`). Starts the simulator as a subprocess (`manage.py orcid_simulator`) with 100-200 ms latency per
 call and its 24 requests/s limit, loads researchers, connections and approved works into a
 fresh SQLite database under a temporary directory (or the PostgreSQL database given with
 --database: EMPTIED first, its public schema dropped and created again, then migrated; its name
@@ -78,6 +78,21 @@ DATABASE_HELP = ("a PostgreSQL DATABASE_URL of the benchmark's own (postgres://u
                  "again), then migrated. Default: a fresh SQLite file in a temporary directory")
 
 
+def production_env() -> dict[str, str]:
+    """The settings a deployment runs with (docs/DEPLOYMENT.md): DEBUG off, with a SECRET_KEY and
+    TOKEN_ENCRYPTION_KEYS of the run's own, and the simulator's demo member client named as a
+    deployment names its own. With DEBUG on (the embedded default of `make run`) Django keeps
+    every query's SQL in memory and runs each through its debug cursor: a benchmark measuring
+    that measures a portal nobody deploys."""
+    from cryptography.fernet import Fernet
+
+    return {
+        "DEBUG": "false", "SECRET_KEY": "bench-" + "k" * 58, "ALLOWED_HOSTS": "127.0.0.1",
+        "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "ORCID_CLIENT_ID": "APP-DEMO000000000001", "ORCID_CLIENT_SECRET": "d3m0-c1i3-4t5e-cr3t-000000000001",
+    }
+
+
 def _database_url(given: str, workdir: Path) -> str:
     """--database as given (checked: a PostgreSQL database whose name says it is a benchmark's),
     or a fresh SQLite file in `workdir`."""
@@ -143,6 +158,7 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         "CELERY_BROKER_URL": "",
         "REDIS_URL": "",
+        **production_env(),
     }
     os.environ.update(env)
     sim_log = open(workdir / "simulator.log", "w")
@@ -220,10 +236,12 @@ def _run(args, sim_url: str, workdir: Path) -> None:
         import cProfile
         import pstats
 
-        profile = cProfile.Profile()
+        profile = cProfile.Profile(time.process_time)  # CPU, not waits on ORCID or the database
         profile.enable()
         first = one_run(label)
         profile.disable()
+        if os.environ.get("PROFILE_OUT"):
+            profile.dump_stats(os.environ["PROFILE_OUT"])
         pstats.Stats(profile).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(40)
     else:
         first = one_run(label)
