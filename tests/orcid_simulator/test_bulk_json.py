@@ -55,3 +55,16 @@ def test_bulk_json_of_items_from_another_source_and_visibility():
     item = simulator.create_item(orcid=record.orcid, kind="work", body=_work("write_samples/work-full-3.0.xml"),
                                  client=other)
     assert json.dumps(rendering.bulk_json([item])) == _via_xml([item])
+
+
+def test_json_answers_are_encoded_as_json_dumps_encodes_them():
+    from orcid_simulator.app import JSON_ENCODER
+
+    simulator = Simulator(demo_client_id="APP-BULKJSON", demo_client_secret="secret", seed=3)
+    client = simulator.clients["APP-BULKJSON"]
+    record = simulator.create_record()
+    works = [_work(name) for name in WORK_SAMPLES]
+    works[0].find(".//{http://www.orcid.org/ns/common}title").text = "Ünïcode \u2603 \U0001f600 \"quotes\" \\ \t"
+    results = simulator.create_items_bulk(orcid=record.orcid, elements=[*works, ApiError(9023)], client=client)
+    for data in (rendering.bulk_json(results), {"a": [1.5, float("nan"), None, True, {"b": "\u0000"}]}):
+        assert JSON_ENCODER.encode(data) == json.dumps(data)
