@@ -59,6 +59,18 @@ from .recover import Recovery, StopWriting
 logger = logging.getLogger("putcodes.sync")
 
 
+def _serialised(kind: ItemKind, entry: Entry):
+    """The body to write for `entry`, serialised once: by the planner with its hash (an item
+    with a ledger row: the hash decided whether to write it), or here, hash included (a new
+    item, whose hash the planner left for the writing thread: `Entry.content_hash` "")."""
+    if not entry.content_hash:
+        if kind.body_hash is not None:
+            entry.body, entry.content_hash = kind.body_hash(entry.obj)
+        else:
+            entry.content_hash = kind.content_hash(entry.obj)
+    return entry.body if entry.body is not None else kind.body(entry.obj)
+
+
 def _announce_written(items: list[OrcidItem]) -> None:
     """Items were written in bulk (no post_save per row): tell listeners once per batch."""
     items_written.send(sender=OrcidItem, items=items)
@@ -350,8 +362,7 @@ class ResearcherSync(Recovery):
 
     def create(self, kind: ItemKind, chunk: list[Entry], *, attempt: int = 1) -> None:
         self.token()  # before marking anything sent: no usable token, nothing is sent
-        # Serialised once, by the planner with its hash (putcodes.kinds `body_hash`).
-        bodies = [entry.body if entry.body is not None else kind.body(entry.obj) for entry in chunk]
+        bodies = [_serialised(kind, entry) for entry in chunk]
         self.mark_sent(kind, chunk)
         try:
             results = self.with_token(lambda token: self._post(kind, token, bodies))

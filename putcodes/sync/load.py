@@ -105,12 +105,17 @@ def _plan_data(researcher_ids: list[int], units, orcids: dict[int, str] | None =
     return data, fast
 
 
-def _facts(kind, obj, version) -> ObjectFacts:
+def _facts(kind, obj, version, *, new: bool = False) -> ObjectFacts:
     eligible = kind.eligible(obj)
     if not eligible:
         return ObjectFacts(False)
     # The hash (the body serialised) is the costly part: only an eligible item is written.
     fingerprint = source_fingerprint(version, getattr(obj, "updated_at", None))
+    if new:
+        # No ledger row: created whatever its hash, so the executor serialises and hashes it
+        # (`Entry.content_hash` ""), in the worker thread that writes it, not in the planner's
+        # thread that feeds every worker (a first push's planning was a third of its CPU).
+        return ObjectFacts(True, "", kind.approved_at(obj), fingerprint)
     if kind.body_hash is not None:  # serialised once: the body is kept for the write
         body, content_hash = kind.body_hash(obj)
         return ObjectFacts(True, content_hash, kind.approved_at(obj), fingerprint, body)
@@ -135,7 +140,7 @@ def _candidates(data: dict[str, tuple[list, list]], refresh: list):
         for obj in objects:
             item = by_obj.pop(obj.pk, None)
             row = LedgerRow.of(item) if item is not None else None
-            facts = _facts(kind, obj, version)
+            facts = _facts(kind, obj, version, new=item is None)
             if facts.fingerprint and row is not None and row.state == State.ON_ORCID and not row.in_flight:
                 if row.content_hash == facts.content_hash:
                     fingerprint = written_fingerprint(facts.fingerprint, facts.content_hash)

@@ -85,3 +85,21 @@ def test_rows_without_a_fingerprint_are_compared_once_and_then_known(sync_env, s
     assert all(i.written_fingerprint for i in OrcidItem.objects.filter(researcher=researcher))
     serialised.clear()
     assert sync_env.sync().unchanged == 4 and serialised == []
+
+
+def test_a_new_work_is_serialised_once_by_the_thread_that_writes_it(sync_env, serialised):
+    from putcodes.sync.load import researcher_plan
+    from works.orcid_serialization import work_content_hash
+
+    researcher, connection = sync_env.researcher(works=2)
+    plan = researcher_plan(researcher=researcher, orcid=connection.orcid, connection=connection)
+    # No ledger row: created whatever its hash, so the planner leaves the serialising to the writer.
+    assert len(plan.creates) == 2 and serialised == []
+    researcher_sync(researcher=researcher)
+    works = list(researcher.works.order_by("id"))
+    assert sorted(serialised) == [w.pk for w in works]  # once each, for the body and its hash
+    for work in works:
+        item = OrcidItem.objects.get(work=work)
+        assert (item.state, item.content_hash) == (State.ON_ORCID, work_content_hash(work))
+    serialised.clear()
+    assert sync_env.sync().unchanged == 2 and serialised == []
