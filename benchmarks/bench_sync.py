@@ -13,7 +13,8 @@ must contain "bench"), then measures three runs:
   1. the first push (every work created),
   2. a run with nothing changed,
   3. a run with 1% of the works changed.
-It prints API calls per written work, wall time against the rate-limit floor (calls / 24/s),
+It prints API calls per written work, wall time against the rate-limit floor (the calls beyond
+the bucket's first burst at 24/s: no client can be faster; `_floor`),
 the no-change run's time and write calls, peak memory (RSS) of this process, and the portal's
 CPU per write call (with one bulk call per researcher of <= 100 works: the CPU per bulk call).
 """
@@ -217,13 +218,12 @@ def _run(args, sim_url: str, workdir: Path) -> None:
         run.wall = time.monotonic() - started
         run.cpu, run.sim_cpu = _cpu_seconds() - cpu, _cpu_seconds(SIMULATOR_PID) - sim_cpu
         calls = run.api_writes + run.api_reads
-        floor = calls / args.rate
+        floor = _floor(calls, args)
         print(f"\n== {label}")
         print(f"   {run.summary_line()}")
         print(f"   ORCID calls: {run.api_writes} writes, {run.api_reads} reads, {run.api_retries} retries")
-        print(f"   wall {run.wall:.1f} s; rate-limit floor {floor:.1f} s ({calls} calls / {args.rate:g}/s)"
-              + (f"; throughput {calls / run.wall:.1f} calls/s = {100 * calls / run.wall / args.rate:.0f}% of the limit"
-                 if calls else ""))
+        print(f"   wall {run.wall:.1f} s; rate-limit floor {floor:.1f} s ({calls} calls, {args.burst} at once, the rest "
+              f"at {args.rate:g}/s)" + (f"; throughput {calls / run.wall:.1f} calls/s" if calls else ""))
         print(f"   CPU: portal {run.cpu:.1f} s, simulator {run.sim_cpu:.1f} s (this machine has {os.cpu_count()} cores)")
         if run.api_writes:
             print(f"   CPU per write call: portal {1000 * run.cpu / run.api_writes:.1f} ms, "
@@ -252,7 +252,7 @@ def _run(args, sim_url: str, workdir: Path) -> None:
     print(f"   write calls per updated work: {third.api_writes / max(third.updated, 1):.3f}")
 
     print("\n== Summary")
-    floor = (first.api_writes + first.api_reads) / args.rate
+    floor = _floor(first.api_writes + first.api_reads, args)
     print(f"first push: {first.api_writes / max(first.created, 1):.3f} write calls per created work (target <= 0.05); "
           f"{first.wall:.1f} s against a floor of {floor:.1f} s = {100 * floor / first.wall:.0f}% of the rate limit "
           "(target >= 90%)")
@@ -266,6 +266,13 @@ def _run(args, sim_url: str, workdir: Path) -> None:
           f"portal {1000 * first.cpu / max(first.api_writes, 1):.1f} ms "
           f"({first.cpu:.1f} s / {first.api_writes} write calls)")
     print(f"peak memory (RSS) of the portal process: {_peak_rss_mb():.0f} MB (target < 500 MB)")
+
+
+def _floor(calls: int, args) -> float:
+    """The shortest time ORCID's bucket allows for `calls`: the first `burst` at once, the rest at
+    `rate` per second. (Dividing all the calls by the rate would credit a short run with the
+    burst: 200 calls with a burst of 40 would seem to beat the limit at 1.2x.)"""
+    return max(calls - args.burst, 0) / args.rate
 
 
 def _load(args, sim_url: str) -> list:

@@ -17,8 +17,8 @@
 #   ONLY="sync works_api" sh benchmarks/run_postgres.sh
 #
 # Settings (environment): PGHOST (127.0.0.1), PGPORT (5432), PGUSER (orcid_portal),
-# PGPASSWORD (orcid_portal), BENCH_DB_PREFIX (bench_pg_), SYNC_RESEARCHERS (200: >= 100 bulk
-# calls at each size), PYTHON (.venv/bin/python). PostgreSQL not running: `sh scripts/services.sh`.
+# PGPASSWORD (orcid_portal), BENCH_DB_PREFIX (bench_pg_), SYNC_RESEARCHERS (1000: 1,000 bulk
+# calls at each size, so the bucket's first burst of 40 is a small part), PYTHON (.venv/bin/python). PostgreSQL not running: `sh scripts/services.sh`.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -43,7 +43,7 @@ else
     CELERY="--researchers 2000 --works 25"
     RECONCILE=""
     NOCHANGE="--researchers 20000 --works 50"
-    SYNC_RESEARCHERS=${SYNC_RESEARCHERS:-200}
+    SYNC_RESEARCHERS=${SYNC_RESEARCHERS:-1000}
     WORKS_API="--works 2000 --requests 40"
 fi
 
