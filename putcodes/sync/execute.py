@@ -285,7 +285,7 @@ class ResearcherSync(Recovery):
 
     def update(self, entry: Entry, *, adopted: bool = False) -> None:
         item, kind = entry.item, entry.kind
-        body = entry.body if entry.body is not None else kind.body(entry.obj)
+        body = _serialised(kind, entry)
         try:
             self.with_token(lambda token: kind.update(self.client, self.orcid, token, item.put_code, body))
         except NotFound:
