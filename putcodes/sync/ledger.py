@@ -458,31 +458,35 @@ def _values_shared_once(cursor, rows: list[list]) -> tuple[str, list[list]]:
 
 def rows_of_items(kind: str, keys: list[tuple[int, str]]) -> list[int]:
     """The ids of the ledger rows of the units' items `keys` ((unit id, local id) pairs) of
-    `kind`, under whichever researcher. One plain query: asked before every POST, and on a
-    first push the answer is always none (the ORM's query of 100 local ids cost a millisecond
-    of CPU to build)."""
+    `kind`, under whichever researcher. One plain query per unit: asked before every POST, and on
+    a first push the answer is always none (the ORM's query of 100 local ids cost a millisecond
+    of CPU to build). Each query names the unit, so the database finds the rows through the
+    unique index on (unit, kind, local id); without it PostgreSQL read the whole ledger for
+    every POST (3.5 ms at 10,000 rows, growing with the ledger)."""
     from django.db import connection as conn
 
     if not keys:
         return []
     meta = OrcidItem._meta
     quote = conn.ops.quote_name
-    local_ids = sorted({local_id for _, local_id in keys})
-    wanted = set(keys)
+    by_unit: dict[int, set[str]] = {}
+    for unit_id, local_id in keys:
+        by_unit.setdefault(unit_id, set()).add(local_id)
     found = []
     with conn.cursor() as cursor:
-        for start in range(0, len(local_ids), 900):  # SQLite: at most 999 variables
-            chunk = local_ids[start:start + 900]
-            cursor.execute(
-                "SELECT {}, {}, {} FROM {} WHERE {} = %s AND {} IN ({})".format(
-                    quote(meta.pk.column), quote(meta.get_field("unit").column),
-                    quote(meta.get_field("local_id").column), quote(meta.db_table),
-                    quote(meta.get_field("kind").column), quote(meta.get_field("local_id").column),
-                    ", ".join(["%s"] * len(chunk)),
-                ),
-                [kind, *chunk],
-            )
-            found += [pk for pk, unit_id, local_id in cursor.fetchall() if (unit_id, local_id) in wanted]
+        for unit_id, wanted in sorted(by_unit.items()):
+            local_ids = sorted(wanted)
+            for start in range(0, len(local_ids), 900):  # SQLite: at most 999 variables
+                chunk = local_ids[start:start + 900]
+                cursor.execute(
+                    "SELECT {} FROM {} WHERE {} = %s AND {} = %s AND {} IN ({})".format(
+                        quote(meta.pk.column), quote(meta.db_table), quote(meta.get_field("unit").column),
+                        quote(meta.get_field("kind").column), quote(meta.get_field("local_id").column),
+                        ", ".join(["%s"] * len(chunk)),
+                    ),
+                    [unit_id, kind, *chunk],
+                )
+                found += [pk for (pk,) in cursor.fetchall()]
     return found
 
 
