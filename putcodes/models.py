@@ -50,9 +50,14 @@ class OrcidItem(models.Model):
         UPDATED = "updated", "Updated"
         DELETED = "deleted", "Deleted"
 
-    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="orcid_items")
-    researcher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="orcid_items")
-    orcid = models.CharField(max_length=19, db_index=True, help_text="The ORCID iD of the record the item is on.")
+    # The ledger is written on every sync of every researcher, and each index is written with
+    # it: the unit's and the researcher's rows are found through the composite indexes below
+    # (Meta), which start with them, so these keys need none of their own.
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="orcid_items", db_index=False)
+    researcher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="orcid_items", db_index=False
+    )
+    orcid = models.CharField(max_length=19, help_text="The ORCID iD of the record the item is on.")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     local_id = models.CharField(max_length=200, help_text="The unit's own id of the item.")
     work = models.OneToOneField(
@@ -78,7 +83,7 @@ class OrcidItem(models.Model):
     written_fingerprint = models.CharField(
         max_length=32, blank=True, help_text="Fingerprint of the local data last written (skips re-serialising)."
     )
-    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING, db_index=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
     visibility = models.CharField(max_length=20, blank=True, help_text="The visibility ORCID last reported.")
     last_error_status = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error_code = models.PositiveIntegerField(null=True, blank=True)
@@ -118,6 +123,10 @@ class OrcidItem(models.Model):
         indexes = [
             models.Index(fields=["researcher", "kind", "state"]),
             models.Index(fields=["unit", "state"]),
+            # Plain indexes: a CharField's db_index on PostgreSQL adds a second one for LIKE
+            # queries, which nothing asks of these columns.
+            models.Index(fields=["orcid"], name="orciditem_orcid"),
+            models.Index(fields=["state"], name="orciditem_state"),
         ]
         permissions = [
             ("sync_now", "Can start an ORCID sync of researchers now"),
