@@ -70,6 +70,23 @@ def _cpu_seconds(pid: int | None = None) -> float:
 SIMULATOR_PID: int | None = None
 
 
+def _postgres_cpu_seconds() -> float:
+    """User+system CPU seconds of this machine's PostgreSQL processes (server, backends,
+    background workers), with those of the ended ones (the server's reaped children: a
+    backend whose connection closed): what the database costs the machine when it runs here."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name, _, rest = text.partition(" (")[2].partition(") ")
+        if name == "postgres":
+            fields = rest.split()
+            total += sum(int(field) for field in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -207,16 +224,19 @@ def _run(args, sim_url: str, workdir: Path) -> None:
     _control(sim_url, "faults", {"latency_ms": [args.latency_min, args.latency_max]})
     _control(sim_url, "rate-limit", {"rate": args.rate, "burst": args.burst})
 
+    from django.db import connection
+
     from putcodes.models import SyncRun
     from putcodes.services import sync_run_execute, sync_run_start
 
     def one_run(label: str) -> SyncRun:
         run = sync_run_start(triggered_by=f"benchmark: {label}", trigger=SyncRun.Trigger.COMMAND)
         started = time.monotonic()
-        cpu, sim_cpu = _cpu_seconds(), _cpu_seconds(SIMULATOR_PID)
+        cpu, sim_cpu, db_cpu = _cpu_seconds(), _cpu_seconds(SIMULATOR_PID), _postgres_cpu_seconds()
         run = sync_run_execute(run=run, workers=args.workers)
         run.wall = time.monotonic() - started
         run.cpu, run.sim_cpu = _cpu_seconds() - cpu, _cpu_seconds(SIMULATOR_PID) - sim_cpu
+        run.db_cpu = _postgres_cpu_seconds() - db_cpu if connection.vendor == "postgresql" else 0.0
         calls = run.api_writes + run.api_reads
         floor = _floor(calls, args)
         print(f"\n== {label}")
@@ -224,10 +244,13 @@ def _run(args, sim_url: str, workdir: Path) -> None:
         print(f"   ORCID calls: {run.api_writes} writes, {run.api_reads} reads, {run.api_retries} retries")
         print(f"   wall {run.wall:.1f} s; rate-limit floor {floor:.1f} s ({calls} calls, {args.burst} at once, the rest "
               f"at {args.rate:g}/s)" + (f"; throughput {calls / run.wall:.1f} calls/s" if calls else ""))
-        print(f"   CPU: portal {run.cpu:.1f} s, simulator {run.sim_cpu:.1f} s (this machine has {os.cpu_count()} cores)")
+        database = f", PostgreSQL {run.db_cpu:.1f} s" if run.db_cpu else ""
+        print(f"   CPU: portal {run.cpu:.1f} s, simulator {run.sim_cpu:.1f} s{database} "
+              f"(this machine has {os.cpu_count()} cores)")
         if run.api_writes:
+            database = f", PostgreSQL {1000 * run.db_cpu / run.api_writes:.1f} ms" if run.db_cpu else ""
             print(f"   CPU per write call: portal {1000 * run.cpu / run.api_writes:.1f} ms, "
-                  f"simulator {1000 * run.sim_cpu / run.api_writes:.1f} ms")
+                  f"simulator {1000 * run.sim_cpu / run.api_writes:.1f} ms{database}")
         print(f"   peak RSS so far {_peak_rss_mb():.0f} MB")
         return run
 
@@ -259,12 +282,17 @@ def _run(args, sim_url: str, workdir: Path) -> None:
     print(f"no-change run over {n_works} works: {second.wall:.1f} s (target < 30 s), {second.api_writes} write calls "
           "(target 0)")
     print(f"1% changed: {third.updated} updated with {third.api_writes} write calls in {third.wall:.1f} s")
-    from django.db import connection
-
     works_per_call = first.created / max(first.api_writes, 1)
     print(f"CPU per bulk call ({connection.vendor}, first push, {works_per_call:.0f} works per call): "
           f"portal {1000 * first.cpu / max(first.api_writes, 1):.1f} ms "
           f"({first.cpu:.1f} s / {first.api_writes} write calls)")
+    if first.api_writes:
+        # What the limit asks of this machine when ORCID (the simulator) and the database run on it
+        # too: at `rate` calls/s, the cores the three need together.
+        per_call = (first.cpu + first.sim_cpu + first.db_cpu) / first.api_writes
+        print(f"CPU per call on this machine (portal + simulator{' + PostgreSQL' if first.db_cpu else ''}): "
+              f"{1000 * per_call:.1f} ms; at {args.rate:g} calls/s that is {per_call * args.rate:.2f} cores "
+              f"of its {os.cpu_count()}")
     print(f"peak memory (RSS) of the portal process: {_peak_rss_mb():.0f} MB (target < 500 MB)")
 
 
