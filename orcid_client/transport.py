@@ -41,7 +41,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from orcid_client import observers
-from orcid_client.documents import JSON, MEDIA_TYPES, XML, Body, body_format
+from orcid_client.documents import JSON, MEDIA_TYPES, XML, Body, body_format, decode_json
 from orcid_client.errors import Invalid, OrcidError, OutcomeUnknown, Unavailable, error_from_response
 from orcid_client.redaction import redact
 
@@ -381,8 +381,8 @@ class TransportMixin:
     def _decode(response: requests.Response, fmt: str) -> Any:
         if fmt == JSON:
             try:
-                return response.json()
-            except ValueError:
+                return decode_json(response.content)
+            except ValueError:  # UnicodeDecodeError too
                 raise Invalid(response.status_code, None, "ORCID answered with a body that is not JSON") from None
         return response.content
 

@@ -3,6 +3,9 @@
 import json
 from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from orcid_client import documents, errors
@@ -101,3 +104,38 @@ def test_token_repr_hides_the_tokens():
     assert "secret" not in repr(token) and "secret" not in str(token)
     assert token.scopes == {"/activities/update", "/read-limited"}
     assert token.expires_in == 631138518
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON on the wire (orjson, with json behind it)
+# ---------------------------------------------------------------------------------------------
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(), _JSON, max_size=6))
+def test_a_body_is_sent_as_the_json_it_is(body):
+    sent = documents.encode_body(body)
+    assert json.loads(sent.decode("utf-8")) == body
+    assert documents.decode_json(sent) == body
+
+
+def test_what_the_fast_encoder_refuses_is_still_sent():
+    # A lone surrogate (text cut in the middle of a pair), a key that is not a string, an
+    # integer beyond 64 bits: json writes them, so the body goes out as before.
+    for body in ({"title": "cut \ud83d"}, {1: "one"}, {"n": 2**70}):
+        assert documents.encode_body(body) == json.dumps(body).encode("utf-8")
+
+
+def test_an_answer_in_another_encoding_or_with_a_byte_order_mark_is_read():
+    data = {"put-code": 12, "title": "Ünïcödé"}
+    text = json.dumps(data, ensure_ascii=False)
+    for raw in (text.encode("utf-16"), text.encode("utf-32"), "\ufeff".encode() + text.encode("utf-8")):
+        assert documents.decode_json(raw) == data
+    for raw in (b"", b"<html>Bad gateway</html>", b"\xff\xfe\xff"):
+        with pytest.raises(ValueError):
+            documents.decode_json(raw)
