@@ -589,9 +589,8 @@ def encode_body(body: Body) -> bytes:
 
 
 def decode_json(content: bytes) -> Any:
-    """A JSON answer's body (ORCID's are UTF-8): orjson, half of json's CPU on a bulk answer of
-    100 works. What orjson refuses (another encoding, a byte-order mark) is read by json as
-    requests reads it; ValueError when neither can."""
+    """A JSON answer's body (ORCID's are UTF-8) by orjson; what orjson refuses (another encoding, a
+    byte-order mark) by json, as requests reads it. ValueError when neither can."""
     try:
         return orjson.loads(content)
     except orjson.JSONDecodeError:
