@@ -30,7 +30,9 @@ def affiliation_sections_for_dashboard(*, researcher) -> list[tuple[str, str, li
     return sections
 
 
-def affiliation_title(affiliation: Affiliation) -> str:
-    """Role and organisation, as the API and the admin name an affiliation."""
-    role = affiliation.role_title or affiliation.department or affiliation.get_section_display()
+def affiliation_title(affiliation) -> str:
+    """Role and organisation, as the API and the admin name an affiliation of any section (an
+    `Affiliation`, or an `employments.Employment`, which has no section of its own)."""
+    section = getattr(affiliation, "get_section_display", None)
+    role = affiliation.role_title or affiliation.department or (section() if section else "Employment")
     return f"{role}, {affiliation.organization().name}".strip(", ")

@@ -89,7 +89,7 @@ def researcher_items(*, researcher, api_key=None) -> list[dict]:
     works = list(_scoped(works_for_researcher(researcher=researcher), api_key).select_related("unit").order_by("id"))
     rows = [_row("work", r.work, r.work.title, r.status, r.item) for r in work_rows(works)]
     others = (
-        (Employment, employment_eligibility, lambda o: "employment", str),
+        (Employment, employment_eligibility, lambda o: "employment", affiliation_title),
         (Affiliation, affiliation_eligibility, lambda o: o.section, affiliation_title),
         (Funding, funding_eligibility, lambda o: "funding", lambda o: o.title),
     )

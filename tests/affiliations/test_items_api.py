@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from putcodes.models import OrcidItem
@@ -29,7 +30,7 @@ def session(user) -> Client:
 
 def test_every_kind_is_listed_with_its_state_and_put_code(ada):
     WorkFactory(researcher=ada, unit=UnitFactory(code="library"), eligible=True)
-    EmploymentFactory(researcher=ada)
+    EmploymentFactory(researcher=ada, role_title="Professor", org_name="")  # the institution's
     education = AffiliationFactory(researcher=ada, section="education", role_title="DPhil")
     AffiliationFactory(researcher=ada, section="service", role_title="Editor", org_name="")
     funding = FundingFactory(researcher=ada, title="Engines")
@@ -46,6 +47,8 @@ def test_every_kind_is_listed_with_its_state_and_put_code(ada):
     by_kind = {item["kind"]: item for item in page["results"]}
     assert sorted(by_kind) == ["education", "employment", "funding", "service", "work"]
     assert by_kind["education"]["title"] == "DPhil, University of Oxford"
+    # Affiliations of every section, employment included, are named by role and organisation.
+    assert by_kind["employment"]["title"] == f"Professor, {settings.INSTITUTION_NAME}"
     assert by_kind["education"]["orcid_status"] == "on_orcid" and by_kind["education"]["put_code"] == 77
     assert by_kind["service"]["orcid_status"] == "pending" and by_kind["service"]["put_code"] is None
     assert by_kind["funding"]["title"] == "Engines" and by_kind["funding"]["id"] == funding.pk
