@@ -94,7 +94,8 @@ class ResearcherOrcidView(APIView):
 
 
 def _api_status(connection: OrcidConnection | None) -> str:
-    return connection.status if connection is not None else "not_connected"
+    # Never connected reads as `disconnected`: the status is always one of CONTRACT §4's seven.
+    return connection.status if connection is not None else OrcidConnection.Status.DISCONNECTED.value
 
 
 def _connection_data(*, institutional_id: str, connection: OrcidConnection | None) -> dict:

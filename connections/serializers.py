@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 API_STATUSES = [
-    "active", "revoked", "expired", "disconnected", "locked", "deactivated", "deprecated", "not_connected",
+    "active", "revoked", "expired", "disconnected", "locked", "deactivated", "deprecated",
 ]
 
 
@@ -20,10 +20,10 @@ class OrcidConnectionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=API_STATUSES, read_only=True,
         help_text="active: usable; revoked: the researcher revoked access on ORCID; expired: the token ran out; "
-        "disconnected: the researcher disconnected in the portal; locked: ORCID locked the record (or it was "
-        "never claimed), items wait; deactivated: the researcher deactivated the record, items wait; "
-        "deprecated: ORCID merged the record into `primary_orcid`, the researcher is asked to connect that iD; "
-        "not_connected: never connected.",
+        "disconnected: the researcher disconnected in the portal, or never connected; "
+        "locked: ORCID locked the record (or it was never claimed), items wait; "
+        "deactivated: the researcher deactivated the record, items wait; "
+        "deprecated: ORCID merged the record into `primary_orcid`, the researcher is asked to connect that iD.",
     )
     primary_orcid = serializers.CharField(
         required=False,

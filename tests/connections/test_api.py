@@ -95,11 +95,11 @@ def test_a_revoked_connection_discloses_no_token_even_with_tokens_read():
     assert not ApiAuditEvent.objects.filter(token_disclosed=True).exists()
 
 
-def test_a_researcher_who_never_connected_is_not_connected():
+def test_a_researcher_who_never_connected_is_disconnected():
     UserFactory(username="grace")
     body = _key_client(api_key_for(scopes=["tokens:read"])).get(_url("grace")).json()
     assert body == {
-        "institutional_id": "grace", "orcid": None, "orcid_uri": None, "name": "", "status": "not_connected",
+        "institutional_id": "grace", "orcid": None, "orcid_uri": None, "name": "", "status": "disconnected",
         "scopes": [], "connected_at": None, "access_token": None,
     }
 
@@ -165,3 +165,11 @@ def test_the_schema_lists_the_record_states_and_primary_orcid(client):
     text = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").content.decode()
     for word in ("locked", "deactivated", "deprecated", "primary_orcid"):
         assert word in text
+
+
+def test_the_schema_lists_exactly_the_contracts_seven_statuses(client):
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    schemas = schema["components"]["schemas"]
+    status = schemas["OrcidConnection"]["properties"]["status"]
+    enum = status.get("enum") or schemas[status["allOf"][0]["$ref"].rsplit("/", 1)[-1]]["enum"]
+    assert set(enum) == {"active", "revoked", "expired", "disconnected", "locked", "deactivated", "deprecated"}
