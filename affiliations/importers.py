@@ -224,14 +224,14 @@ def employment_rows() -> ImportKind:
     return kind_register(ImportKind(
         name="affiliation-employments", label="employments", model=kind_get("employments").model, columns=COLUMNS,
         required_columns=REQUIRED_COLUMNS, parse_row=_only(employment=True), fields=EMPLOYMENT_FIELDS,
-        ending=ENDING, messages=MESSAGES,
+        ending=ENDING, messages=MESSAGES, creates_researchers=False,
     ))
 
 
 AFFILIATIONS = kind_register(ImportKind(
     name="affiliations", label="affiliations", model=Affiliation, columns=COLUMNS,
     required_columns=REQUIRED_COLUMNS, parse_row=_only(employment=False), fields=AFFILIATION_FIELDS,
-    ending=AFFILIATION_ENDING, messages=MESSAGES,
+    ending=AFFILIATION_ENDING, messages=MESSAGES, creates_researchers=False,
     summary_fields=("created", "updated", "unchanged", "restored", "ended", "removed", "rejected"),
 ))
 

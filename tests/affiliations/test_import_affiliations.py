@@ -220,3 +220,24 @@ def test_a_dry_run_reports_every_row_and_saves_nothing(ada, tmp_path):
     output = import_file(tmp_path, GOOD_ROWS + BAD_ROWS, "--dry-run")
     assert output.count("): created") == 7 and "line 13" in output and "Dry run: nothing was saved." in output
     assert not Affiliation.objects.exists() and not Employment.objects.exists()
+
+
+def test_a_row_naming_an_unknown_person_is_rejected_and_makes_no_account(tmp_path):
+    # CONTRACT §3: the researcher is institutional_id when given, else the user with the email;
+    # an unknown person is a rejected row (works and employments files, from the units' own
+    # systems, create the people they name; Affiliation Manager's file does not).
+    from django.contrib.auth import get_user_model
+
+    RegistryUnitFactory()
+    get_user_model().objects.create_user(username="grace", email="grace@example.edu")
+    output = import_file(tmp_path, [
+        row("education", "DPhil", "2010", org=OXFORD, iid="zed", email=""),
+        row("employment", "Professor", "2019-09-01", iid="zed", email=""),
+        row("education", "MSc", "2008", org=OXFORD, email="grace@example.edu"),
+    ])
+
+    assert "line 2" in output and "institutional_id 'zed' is no user of the portal" in output
+    assert "line 3" in output and output.count("institutional_id 'zed' is no user of the portal") == 2
+    assert not get_user_model().objects.filter(username="zed").exists()
+    assert list(Affiliation.objects.values_list("researcher__username", "role_title")) == [("grace", "MSc")]
+    assert not Employment.objects.exists()

@@ -109,7 +109,7 @@ class _Run:
     def __init__(self, kind: ImportKind, unit) -> None:
         self.kind, self.unit = kind, unit
         self.report = ImportReport()
-        self.researchers = Researchers()
+        self.researchers = Researchers(create=kind.creates_researchers)
         self.seen: dict[str, int] = {}  # local_id -> number of the row that had it first
         self.protected: set[str] = set()  # local_ids that only rejected rows name
         self.prefix = "line"
@@ -125,7 +125,7 @@ def import_run(
     Effects: creates what is new; updates only the kind's imported fields of what changed
     (the researcher's choices are kept); leaves unchanged items untouched (not even
     `updated_at`); brings back items the unit had removed; creates researchers named by a new
-    institutional ID. A rejected row (the reader's or parser's reason, a local_id repeated in
+    institutional ID (unless the kind says not to: `creates_researchers`). A rejected row (the reader's or parser's reason, a local_id repeated in
     the file, an item of another researcher) does not stop the others. Works in batches, each
     in its own transaction, so memory stays flat whatever the file's size; `on_row` gets each
     outcome in the file's order, `progress` the number of rows after each batch. Then, for a

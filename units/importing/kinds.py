@@ -68,6 +68,10 @@ class ImportKind:
     - `restored_outcome`: how a row that brings back a removed item is reported.
     - `summary_fields`, `messages`, `report_line`: the report's wording.
     - `on_created(items)`: told of the items each batch created (works' standing preferences).
+    - `creates_researchers`: whether a row naming an unknown institutional ID creates that user
+      (works, employments, funding: the units' systems know the campus's people first); when
+      False the row is rejected (the Affiliations CSV, CONTRACT §3: "an unknown person is a
+      rejected row", as Affiliation Manager rejects it).
     """
 
     name: str
@@ -93,6 +97,7 @@ class ImportKind:
     # Called with the items a batch created (saved, with pks), in the batch's transaction:
     # works apply the researchers' standing preferences here (issue 14).
     on_created: Callable[[list], None] | None = None
+    creates_researchers: bool = True
 
     def message(self, key: str, **values) -> str:
         return self.messages.get(key, MESSAGES[key]).format(**values)
