@@ -52,7 +52,8 @@ def notification_send(*, user, kind: str, event_key: str, subject: str, template
             )
     except IntegrityError:
         return None  # already sent (or being sent) for this event
-    body = render_to_string(template, {**context, "user": user, "portal_base_url": settings.PORTAL_BASE_URL})
+    body = render_to_string(template, {**context, "user": user, "portal_base_url": settings.PORTAL_BASE_URL,
+                                       "support_email": settings.SUPPORT_EMAIL})  # CONTRACT: in every email
     try:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
     except Exception:  # the mail server's many ways to fail; the event is retried later
