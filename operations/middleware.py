@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import JsonResponse
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,9 @@ class RequestGuardMiddleware:
             if api:
                 _audit_nul(request)
                 return JsonResponse({"message": "The request's path or query holds a NUL byte."}, status=400)
-            return HttpResponseBadRequest("Bad request: the path or query holds a NUL byte.", content_type="text/plain")
+            from orcid_portal.api import bad_request  # Django's handler400: the portal's page, naming SUPPORT_EMAIL
+
+            return bad_request(request, None)
         if api and request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("bearer "):
             request._dont_enforce_csrf_checks = True
         return self.get_response(request)
