@@ -1,12 +1,16 @@
 """The beat schedule, in one place.
 
 The schedule lives in django-celery-beat's tables so that admins can see and change it in
-the admin. `ORCID_SYNC_INTERVAL_HOURS` only seeds it: the named entry is created once (after
-`migrate`), and an admin's later change of it (interval, enabled, ...) is never overwritten.
+the admin. `ORCID_SYNC_INTERVAL_HOURS` sets the sync entry's interval: the named entry is
+created after `migrate`, and each later `migrate` (every deployment runs it) moves it to a new
+value of the setting as long as the entry still has the interval the portal gave it (its
+description records it); an interval an admin changed is never overwritten.
 Without a broker, `manage.py orcid_scheduler` runs the same entries in-process.
 """
 
 from __future__ import annotations
+
+import re
 
 from django.conf import settings
 
@@ -15,27 +19,47 @@ from .tasks import SYNC_ALL_TASK
 SYNC_ENTRY_NAME = "ORCID sync of all researchers"
 
 
+_SEEDED = re.compile(r"\[interval from the setting: every (\d+) (\w+)\]")
+
+
+def _sync_interval() -> tuple[int, str]:
+    """ORCID_SYNC_INTERVAL_HOURS as an interval: hours, or minutes for a fraction of one."""
+    from django_celery_beat.models import IntervalSchedule
+
+    hours = float(settings.ORCID_SYNC_INTERVAL_HOURS)
+    if hours.is_integer():
+        return int(hours), IntervalSchedule.HOURS
+    return max(1, round(hours * 60)), IntervalSchedule.MINUTES
+
+
+def _sync_description(every: int, period: str) -> str:
+    return (
+        "Writes the approved items to ORCID. Its interval follows ORCID_SYNC_INTERVAL_HOURS "
+        f"[interval from the setting: every {every} {period}]; an interval changed here is kept."
+    )
+
+
 def sync_schedule_seed(*, using: str = "default") -> bool:
-    """Create the named sync entry from ORCID_SYNC_INTERVAL_HOURS if it does not exist.
+    """Create the named sync entry from ORCID_SYNC_INTERVAL_HOURS if it does not exist, or move
+    it to the setting's current value while it still has the interval the portal gave it.
     Returns whether it was created."""
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-    if PeriodicTask.objects.using(using).filter(name=SYNC_ENTRY_NAME).exists():
+    every, period = _sync_interval()
+    entry = PeriodicTask.objects.using(using).filter(name=SYNC_ENTRY_NAME).select_related("interval").first()
+    if entry is not None:
+        seeded = _SEEDED.search(entry.description or "")
+        ours = seeded is not None and entry.interval is not None and (
+            (str(entry.interval.every), entry.interval.period) == seeded.groups()
+        )
+        if ours and (entry.interval.every, entry.interval.period) != (every, period):
+            entry.interval, _ = IntervalSchedule.objects.using(using).get_or_create(every=every, period=period)
+            entry.description = _sync_description(every, period)
+            entry.save(using=using)  # django-celery-beat tells beat the schedule changed
         return False
-    hours = float(settings.ORCID_SYNC_INTERVAL_HOURS)
-    if hours.is_integer():
-        every, period = int(hours), IntervalSchedule.HOURS
-    else:
-        every, period = max(1, round(hours * 60)), IntervalSchedule.MINUTES
     interval, _ = IntervalSchedule.objects.using(using).get_or_create(every=every, period=period)
     PeriodicTask.objects.using(using).create(
-        name=SYNC_ENTRY_NAME,
-        task=SYNC_ALL_TASK,
-        interval=interval,
-        description=(
-            "Writes approved works (and employments) to ORCID. Seeded from ORCID_SYNC_INTERVAL_HOURS; "
-            "a change made here is kept."
-        ),
+        name=SYNC_ENTRY_NAME, task=SYNC_ALL_TASK, interval=interval, description=_sync_description(every, period),
     )
     return True
 

@@ -70,3 +70,17 @@ def test_the_scheduled_task_records_a_sync_run():
     run = SyncRun.objects.get()
     assert run.trigger == SyncRun.Trigger.SCHEDULE
     assert run.status == SyncRun.Status.FINISHED
+
+
+def test_a_new_interval_setting_moves_the_entry_the_portal_seeded(settings):
+    # A deployment that changes ORCID_SYNC_INTERVAL_HOURS gets it at its next migrate (CONTRACT
+    # §2: how often beat runs the sync), as long as no admin changed the interval meanwhile.
+    settings.ORCID_SYNC_INTERVAL_HOURS = 24
+    call_command("migrate", verbosity=0)
+    entry = PeriodicTask.objects.get(name=SYNC_ENTRY_NAME)
+    assert (entry.interval.every, entry.interval.period) == (24, IntervalSchedule.HOURS)
+    settings.ORCID_SYNC_INTERVAL_HOURS = 0.25
+    assert not sync_schedule_seed()
+    entry.refresh_from_db()
+    assert (entry.interval.every, entry.interval.period) == (15, IntervalSchedule.MINUTES)
+    assert PeriodicTask.objects.filter(name=SYNC_ENTRY_NAME).count() == 1
