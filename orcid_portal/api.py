@@ -23,7 +23,7 @@ def exception_handler(exc, context):
 
 @csrf_exempt  # a 404 is the answer whatever the method; no CSRF page in its way (CONTRACT §4: JSON)
 def api_not_found(request, *args, **kwargs):
-    """Any path under /api/v1/ that names no endpoint: a JSON 404, never Django's HTML page."""
+    """Any path under /api/ that names no endpoint: a JSON 404, never Django's HTML page."""
     from django.http import JsonResponse
 
     return JsonResponse({"message": "There is no such API endpoint."}, status=404)

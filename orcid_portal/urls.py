@@ -38,6 +38,9 @@ urlpatterns = [
     path("admin/login/", admin_login),  # admin.site's own, throttled as /login/ is
     path("admin/operations/", operations_admin_view, name="admin-operations"),  # issue 14
     path("admin/", admin.site.urls),
+    # Last: whatever else is asked under /api/ (/api/v2/..., /api/nope) is the API's JSON 404,
+    # not Django's HTML debug page when DEBUG is on (CONTRACT §4, §5: errors under /api/ are JSON).
+    re_path(r"^api/", api_not_found),
 ]
 
 # Errors no view answered: JSON under /api/, the portal's own pages (naming SUPPORT_EMAIL) elsewhere.

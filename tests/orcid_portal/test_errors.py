@@ -98,3 +98,27 @@ def test_a_nul_byte_in_a_search_is_a_400_not_a_500(client):
     assert client.get("/admin/works/work/?q=ab%00cd").status_code == 400
     api = client.get("/api/v1/researchers/ada/works?search=%00")
     assert api.status_code == 400 and api.json()["message"]
+
+
+@pytest.mark.parametrize("path", ["/api/v2/x", "/api/nope", "/api/nope/", "/api/v1/nope"])
+@pytest.mark.parametrize("debug", [True, False])
+def test_any_unmatched_path_under_the_api_is_a_json_404_whatever_debug_is(client, settings, path, debug):
+    """Not only /api/v1/: with DEBUG on (the default) Django's HTML debug 404 never answers under
+    /api/ (CONTRACT §4, §5: errors there are JSON with a message)."""
+    settings.DEBUG = debug
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["message"]
+
+
+def test_a_portal_page_404_is_not_answered_by_the_api_catch_all(client, settings):
+    settings.DEBUG = True
+    response = client.get("/nope/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+    settings.DEBUG = False
+    response = client.get("/nope/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+    assert settings.SUPPORT_EMAIL in response.content.decode()
