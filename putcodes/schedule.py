@@ -19,6 +19,8 @@ from .tasks import SYNC_ALL_TASK
 SYNC_ENTRY_NAME = "ORCID sync of all researchers"
 
 
+_OLD_DESCRIPTION = ("Writes approved works (and employments) to ORCID. Seeded from ORCID_SYNC_INTERVAL_HOURS; "
+                    "a change made here is kept.")
 _SEEDED = re.compile(r"\[interval from the setting: every (\d+) (\w+)\]")
 
 
@@ -52,6 +54,11 @@ def sync_schedule_seed(*, using: str = "default") -> bool:
         ours = seeded is not None and entry.interval is not None and (
             (str(entry.interval.every), entry.interval.period) == seeded.groups()
         )
+        if seeded is None and entry.description == _OLD_DESCRIPTION and entry.interval is not None and (
+            (entry.interval.every, entry.interval.period) == (every, period)
+        ):  # made before the description recorded the interval, and still the setting's: from now on, ours
+            entry.description = _sync_description(every, period)
+            entry.save(using=using)
         if ours and (entry.interval.every, entry.interval.period) != (every, period):
             entry.interval, _ = IntervalSchedule.objects.using(using).get_or_create(every=every, period=period)
             entry.description = _sync_description(every, period)

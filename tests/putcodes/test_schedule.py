@@ -84,3 +84,15 @@ def test_a_new_interval_setting_moves_the_entry_the_portal_seeded(settings):
     entry.refresh_from_db()
     assert (entry.interval.every, entry.interval.period) == (15, IntervalSchedule.MINUTES)
     assert PeriodicTask.objects.filter(name=SYNC_ENTRY_NAME).count() == 1
+
+
+def test_an_entry_seeded_before_the_interval_was_recorded_follows_the_setting_from_then_on(settings):
+    from putcodes import schedule
+
+    entry = PeriodicTask.objects.get(name=SYNC_ENTRY_NAME)
+    PeriodicTask.objects.filter(pk=entry.pk).update(description=schedule._OLD_DESCRIPTION)  # 48 h, the setting's
+    call_command("migrate", verbosity=0)
+    settings.ORCID_SYNC_INTERVAL_HOURS = 12
+    call_command("migrate", verbosity=0)
+    entry.refresh_from_db()
+    assert (entry.interval.every, entry.interval.period) == (12, IntervalSchedule.HOURS)
