@@ -3,8 +3,9 @@
 ORCID allows a member client 24 requests a second with a burst of 40 and answers 503
 past it (https://info.orcid.org/ufaqs/what-are-the-api-limits/). The limit is per client,
 not per process, so every process that calls ORCID draws from one token bucket kept in
-Redis when `settings.REDIS_URL` is set; without Redis (development, the embedded set-up)
-the bucket lives in the process.
+Redis when `settings.REDIS_URL` is set; without Redis (the embedded set-up, one machine: the
+web process, `orcid_scheduler`, an `orcid_sync` command) the bucket is a small file under
+`PORTAL_VAR_DIR` that those processes share under a file lock.
 
 Both buckets work by reservation: `acquire()` takes a token at once, letting the count go
 below zero, and sleeps for as long as the debt takes to refill. Waiting callers are so
@@ -14,9 +15,12 @@ served in order, one Redis round trip each, and the long-run rate never exceeds 
 from __future__ import annotations
 
 import logging
+import os
+import struct
 import threading
 import time
 import uuid
+from pathlib import Path
 from typing import Callable, Protocol
 
 logger = logging.getLogger(__name__)
@@ -66,6 +70,71 @@ class LocalTokenBucket:
             self._stamp = now
             self._tokens -= 1.0
             return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+    def acquire(self) -> float:
+        wait = self.reserve()
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+
+class FileTokenBucket:
+    """A token bucket in a file, shared by every process of this machine that uses `path`.
+
+    The state is two doubles (tokens, the monotonic clock's time: one clock for the whole
+    machine on Linux), read and written under an exclusive `flock`, so the processes of one
+    machine draw from one bucket without Redis. A state from before a reboot (a stamp ahead of
+    the clock) counts as a full bucket. Threads of a process take a lock first (a `flock` does
+    not separate threads sharing a file descriptor), and a forked child opens the file again
+    (parent and child would share one descriptor's lock otherwise).
+    """
+
+    _STATE = struct.Struct("<dd")
+
+    def __init__(
+        self,
+        path: Path | str,
+        rate: float,
+        burst: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be > 0 and burst >= 1")
+        self.path = Path(path)
+        self.rate = float(rate)
+        self.burst = float(burst)
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._fd: int | None = None
+        self._pid = 0
+
+    def _descriptor(self) -> int:
+        if self._fd is None or self._pid != os.getpid():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd, self._pid = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
+        return self._fd
+
+    def reserve(self) -> float:
+        """Take one token now; return how many seconds the caller must wait before using it."""
+        import fcntl
+
+        with self._lock:
+            fd = self._descriptor()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                now = self._clock()
+                raw = os.pread(fd, self._STATE.size, 0)
+                tokens, stamp = self._STATE.unpack(raw) if len(raw) == self._STATE.size else (self.burst, now)
+                if stamp > now:  # written before this machine's clock started again
+                    tokens, stamp = self.burst, now
+                tokens = min(self.burst, tokens + (now - stamp) * self.rate) - 1.0
+                os.pwrite(fd, self._STATE.pack(tokens, now), 0)
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        return 0.0 if tokens >= 0 else -tokens / self.rate
 
     def acquire(self) -> float:
         wait = self.reserve()
@@ -174,8 +243,8 @@ def default_rate_limiter() -> RateLimiter:
     """The process's limiter for the configured ORCID client.
 
     A Redis bucket (keyed by the client id, so two portals on one Redis do not share it)
-    when `settings.REDIS_URL` is set, else an in-process bucket shared by the process's
-    threads. Built once per configuration.
+    when `settings.REDIS_URL` is set, else a file bucket under `settings.VAR_DIR` (one per
+    client id) shared by the machine's processes. Built once per configuration.
     """
     from django.conf import settings
 
@@ -183,7 +252,8 @@ def default_rate_limiter() -> RateLimiter:
     burst = int(settings.ORCID_BURST)
     redis_url = settings.REDIS_URL or ""
     client_id = settings.ORCID_CLIENT_ID or ""
-    config = (redis_url, rate, burst, client_id)
+    var_dir = str(getattr(settings, "VAR_DIR", "") or "")
+    config = (redis_url, rate, burst, client_id, var_dir)
     with _default_lock:
         limiter = _default_limiters.get(config)
         if limiter is None:
@@ -194,6 +264,9 @@ def default_rate_limiter() -> RateLimiter:
                     burst,
                     key=f"orcid:ratelimit:{client_id or 'default'}",
                 )
+            elif var_dir:
+                name = "".join(c if c.isalnum() or c in "-_" else "_" for c in client_id or "default")
+                limiter = FileTokenBucket(Path(var_dir) / f"orcid-ratelimit-{name}.bucket", rate, burst)
             else:
                 limiter = LocalTokenBucket(rate, burst)
             _default_limiters[config] = limiter

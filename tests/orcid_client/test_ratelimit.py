@@ -59,13 +59,49 @@ def test_local_bucket_is_shared_by_threads():
     assert time.monotonic() - started >= 0.24
 
 
-def test_default_limiter_is_in_process_without_redis(settings):
+def test_default_limiter_without_redis_is_a_file_the_machines_processes_share(settings, tmp_path):
     settings.REDIS_URL = ""
+    settings.VAR_DIR = tmp_path
     settings.ORCID_REQUESTS_PER_SECOND = 24
     settings.ORCID_BURST = 40
     limiter = ratelimit.default_rate_limiter()
-    assert isinstance(limiter, ratelimit.LocalTokenBucket)
+    assert isinstance(limiter, ratelimit.FileTokenBucket) and limiter.path.parent == tmp_path
     assert limiter is ratelimit.default_rate_limiter()  # one per process, so threads share it
+
+
+def test_two_file_buckets_on_one_file_are_one_bucket(tmp_path):
+    # As two processes of one machine (the web and the scheduler): 3 at once, then 2 a second.
+    now = [100.0]
+    first, second = (ratelimit.FileTokenBucket(tmp_path / "b", rate=2, burst=3, clock=lambda: now[0])
+                     for _ in range(2))
+    assert [first.reserve(), second.reserve(), first.reserve()] == [0.0, 0.0, 0.0]
+    assert second.reserve() == pytest.approx(0.5) and first.reserve() == pytest.approx(1.0)
+    now[0] += 1.0
+    assert second.reserve() == pytest.approx(0.5)
+
+
+def _drain(path: str) -> None:
+    bucket = ratelimit.FileTokenBucket(path, rate=0.001, burst=3)
+    for _ in range(3):
+        bucket.reserve()
+
+
+def test_another_process_draws_from_the_same_file(tmp_path):
+    import multiprocessing
+
+    path = str(tmp_path / "bucket")
+    child = multiprocessing.get_context("spawn").Process(target=_drain, args=(path,))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
+    # The child took the whole burst; at 0.001 tokens a second the next one is ~1,000 s away.
+    assert ratelimit.FileTokenBucket(path, rate=0.001, burst=3).reserve() > 500
+
+
+def test_a_bucket_file_from_before_a_reboot_counts_as_full(tmp_path):
+    path = tmp_path / "bucket"
+    path.write_bytes(ratelimit.FileTokenBucket._STATE.pack(-50.0, 1e12))  # a stamp ahead of the clock
+    assert ratelimit.FileTokenBucket(path, rate=1, burst=2).reserve() == 0.0
 
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
