@@ -14,8 +14,10 @@ from works.models import Work
 pytestmark = pytest.mark.django_db
 
 _ID_TYPES = sorted(SELF_TYPES) + ["issn", "other-id", ""]
-# Any text a file can bring but NUL, which no importer lets through and PostgreSQL cannot store.
-_text = st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=12)
+# Any text a file can bring but NUL and lone surrogates, which no importer lets through
+# (orcid_client.text.clean_text) and PostgreSQL cannot store: this test writes rows directly.
+_chars = st.characters(exclude_characters="\x00", exclude_categories=("Cs",))
+_text = st.text(alphabet=_chars, max_size=12)
 _identifiers = st.lists(
     st.fixed_dictionaries({
         "type": st.sampled_from(_ID_TYPES),
@@ -25,7 +27,7 @@ _identifiers = st.lists(
     max_size=3,
 )
 _titles = st.one_of(
-    st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=20),
+    st.text(alphabet=_chars, max_size=20),
     st.sampled_from(["", " ", "\t\n", "\x07", "\u00a0", "\u3000", "\u200b", "\x85", "A", " A study "]),
 )
 _works = st.fixed_dictionaries({
