@@ -41,7 +41,28 @@ class NoRateLimit:
         return 0.0
 
 
-class LocalTokenBucket:
+class _Bucket:
+    """What the token buckets share: `rate` tokens a second, at most `burst` stored, taken by
+    reservation (`reserve()`: one token now, the seconds to wait before using it)."""
+
+    def __init__(self, rate: float, burst: int, sleep: Callable[[float], None]) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be > 0 and burst >= 1")
+        self.rate = float(rate)
+        self.burst = float(burst)
+        self._sleep = sleep
+
+    def reserve(self) -> float:
+        raise NotImplementedError
+
+    def acquire(self) -> float:
+        wait = self.reserve()
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+
+class LocalTokenBucket(_Bucket):
     """A thread-safe token bucket for one process: `rate` tokens a second, at most `burst` stored."""
 
     def __init__(
@@ -52,12 +73,8 @@ class LocalTokenBucket:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if rate <= 0 or burst < 1:
-            raise ValueError("rate must be > 0 and burst >= 1")
-        self.rate = float(rate)
-        self.burst = float(burst)
+        super().__init__(rate, burst, sleep)
         self._clock = clock
-        self._sleep = sleep
         self._lock = threading.Lock()
         self._tokens = float(burst)
         self._stamp = clock()
@@ -71,14 +88,8 @@ class LocalTokenBucket:
             self._tokens -= 1.0
             return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
 
-    def acquire(self) -> float:
-        wait = self.reserve()
-        if wait > 0:
-            self._sleep(wait)
-        return wait
 
-
-class FileTokenBucket:
+class FileTokenBucket(_Bucket):
     """A token bucket in a file, shared by every process of this machine that uses `path`.
 
     The state is two doubles (tokens, the monotonic clock's time: one clock for the whole
@@ -100,13 +111,9 @@ class FileTokenBucket:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if rate <= 0 or burst < 1:
-            raise ValueError("rate must be > 0 and burst >= 1")
+        super().__init__(rate, burst, sleep)
         self.path = Path(path)
-        self.rate = float(rate)
-        self.burst = float(burst)
         self._clock = clock
-        self._sleep = sleep
         self._lock = threading.Lock()
         self._fd: int | None = None
         self._pid = 0
@@ -135,12 +142,6 @@ class FileTokenBucket:
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         return 0.0 if tokens >= 0 else -tokens / self.rate
-
-    def acquire(self) -> float:
-        wait = self.reserve()
-        if wait > 0:
-            self._sleep(wait)
-        return wait
 
 
 # The bucket as a Redis hash {tokens, stamp_us}; the script reads Redis's own clock so that
@@ -177,7 +178,7 @@ return math.ceil(-tokens * 1000000 / rate)
 REDIS_RETRY_AFTER = 10.0
 
 
-class RedisTokenBucket:
+class RedisTokenBucket(_Bucket):
     """A token bucket in Redis, shared by every process that uses the same `key`.
 
     The reservation is one atomic Lua script. If Redis cannot be reached, the limiter
@@ -194,13 +195,10 @@ class RedisTokenBucket:
         key: str = "orcid:ratelimit",
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if rate <= 0 or burst < 1:
-            raise ValueError("rate must be > 0 and burst >= 1")
+        super().__init__(rate, burst, sleep)
+        self.burst = int(burst)  # the Lua script's argument
         self.redis = redis_client
-        self.rate = float(rate)
-        self.burst = int(burst)
         self.key = key
-        self._sleep = sleep
         self._script = redis_client.register_script(_RESERVE_SCRIPT)
         self._fallback = LocalTokenBucket(rate, burst, sleep=sleep)
         self._warned = False
@@ -226,12 +224,6 @@ class RedisTokenBucket:
             logger.warning("ORCID rate limiter: Redis is back; limiting across processes again")
             self._warned = False
         return int(wait_us) / 1_000_000
-
-    def acquire(self) -> float:
-        wait = self.reserve()
-        if wait > 0:
-            self._sleep(wait)
-        return wait
 
 
 _default_lock = threading.Lock()
